@@ -1,0 +1,1 @@
+"""Benchmarks of the playground (run them as modules, e.g. ``python -m bench.training``)."""

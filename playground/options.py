@@ -1,0 +1,221 @@
+"""The table of run options: one row per option drives defaults, validation, the URL, JSON and the widgets.
+
+Modelled on TensorFlow Playground's ``State.PROPS``: adding an option means adding one row here (and using the
+new field where it matters, e.g. in ``model.py``). Parsing never raises on user input; it returns messages.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+PROBLEMS = ("binary", "multiclass", "regression")
+PROBLEM_LABELS = {"binary": "Binary classification", "multiclass": "Multi-class classification",
+                  "regression": "Regression"}
+
+# Datasets of TensorFlow Playground (plus moons and checkerboard), by the problem they belong to.
+CLASSIFICATION_DATASETS = ("circle", "xor", "gauss", "spiral", "moons", "checkerboard")
+REGRESSION_DATASETS = ("plane", "multi_gauss")
+DATASETS = CLASSIFICATION_DATASETS + REGRESSION_DATASETS
+
+# Input features computed from the two raw coordinates (URL spelling -> display label).
+FEATURES = {
+    "x1": "X₁", "x2": "X₂", "x1sq": "X₁²", "x2sq": "X₂²", "x1x2": "X₁X₂", "sinx1": "sin(X₁)", "sinx2": "sin(X₂)",
+}
+
+ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "softplus", "softsign", "gelu",
+               "swish", "mish", "binary_step")
+INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal", "playground", "zeros")
+OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
+REGULARIZATIONS = ("none", "l1", "l2")
+LOSSES = ("auto", "mse", "mae", "huber", "binary_crossentropy", "sparse_categorical_crossentropy")
+
+# TensorFlow Playground's learning-rate menu; any value in the bounds can be typed too.
+LEARNING_RATE_PRESETS = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REGULARIZATION_RATE_PRESETS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+def format_number(value: float) -> str:
+    """Shortest faithful text for a number in a URL or message: 0.03, 1e-05, 10."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+        return str(int(value))
+    return repr(float(value))
+
+
+@dataclass(frozen=True)
+class Option:
+    """One run option: its field, URL key, type, bounds, default and the words the UI shows."""
+
+    name: str  # field of RunSpec (and key in JSON)
+    key: str  # short URL key
+    label: str  # shown in widgets and messages
+    kind: str  # "int", "float", "choice", "int_list", "float_list", "choice_list"
+    default: Any
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    min_items: int = 0  # list options
+    max_items: int = 64
+    broadcast: bool = False  # a list option given one value applies it to every layer
+
+    @property
+    def noun(self) -> str:
+        """The label as it reads inside a sentence: 'learning rate'."""
+        return self.label[0].lower() + self.label[1:]
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind.endswith("_list")
+
+    @property
+    def item_kind(self) -> str:
+        return self.kind.removesuffix("_list")
+
+    # ---- parsing text (URL) -------------------------------------------------------------------------------
+    def parse_text(self, text: str) -> tuple[Any, str | None]:
+        """Parse a URL value. Returns (value, None) or (None, message)."""
+        text = text.strip()
+        if not self.is_list:
+            return self._parse_item(text)
+        if text.lower() in ("", "none"):
+            items: list[str] = []
+        else:
+            items = [part for part in text.replace(";", ",").split(",")]
+        values = []
+        for item in items:
+            value, problem = self._parse_item(item.strip())
+            if problem:
+                return None, problem
+            values.append(value)
+        return self.check(tuple(values))
+
+    def _parse_item(self, text: str) -> tuple[Any, str | None]:
+        kind = self.item_kind
+        if kind == "choice":
+            value = text.lower().replace("-", "_")
+            return self._check_item(value)
+        try:
+            number = float(text)
+        except ValueError:
+            return None, f"{self.noun} {text!r} is not a number"
+        if kind == "int":
+            if not number.is_integer():
+                return None, f"{self.noun} {text!r} is not a whole number"
+            return self._check_item(int(number))
+        return self._check_item(number)
+
+    # ---- checking values (JSON, notebooks, widgets) -------------------------------------------------------
+    def check(self, value: Any) -> tuple[Any, str | None]:
+        """Check (and lightly coerce) a Python value. Returns (value, None) or (None, message)."""
+        if not self.is_list:
+            return self._check_item(value)
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list | tuple):
+            return None, f"{self.noun} must be a list, not {value!r}"
+        if len(value) < self.min_items:
+            return None, f"{self.noun} needs at least {self.min_items} value(s)"
+        if len(value) > self.max_items:
+            return None, f"{self.noun} has {len(value)} values; the maximum is {self.max_items}"
+        checked = []
+        for item in value:
+            item_value, problem = self._check_item(item)
+            if problem:
+                return None, problem
+            checked.append(item_value)
+        if self.kind == "choice_list" and self.name == "features" and len(set(checked)) != len(checked):
+            checked = list(dict.fromkeys(checked))
+        return tuple(checked), None
+
+    def _check_item(self, value: Any) -> tuple[Any, str | None]:
+        kind = self.item_kind
+        if kind == "choice":
+            if not isinstance(value, str) or value not in self.choices:
+                return None, f"{self.noun} {value!r} is not one of: {', '.join(self.choices)}"
+            return value, None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None, f"{self.noun} {value!r} is not a number"
+        if not math.isfinite(value):
+            return None, f"{self.noun} {value!r} is not a finite number"
+        if kind == "int":
+            if not float(value).is_integer():
+                return None, f"{self.noun} {format_number(value)} is not a whole number"
+            value = int(value)
+        else:
+            value = float(value)
+        if self.minimum is not None and value < self.minimum:
+            return None, f"{self.noun} {format_number(value)} is below the minimum {format_number(self.minimum)}"
+        if self.maximum is not None and value > self.maximum:
+            return None, f"{self.noun} {format_number(value)} is above the maximum {format_number(self.maximum)}"
+        return value, None
+
+    # ---- formatting ---------------------------------------------------------------------------------------
+    def format_text(self, value: Any) -> str:
+        if not self.is_list:
+            return value if isinstance(value, str) else format_number(value)
+        if len(value) == 0:
+            return "none"
+        if self.broadcast and len(set(value)) == 1:
+            value = value[:1]
+        return ",".join(item if isinstance(item, str) else format_number(item) for item in value)
+
+    def to_json_value(self, value: Any) -> Any:
+        return list(value) if self.is_list else value
+
+
+MAX_HIDDEN_LAYERS = 8
+MAX_UNITS = 256
+
+OPTIONS: tuple[Option, ...] = (
+    Option("problem", "problem", "Problem type", "choice", "binary", choices=PROBLEMS,
+           help="What the network predicts: one of two classes, one of several, or a number."),
+    Option("dataset", "dataset", "Data set", "choice", "circle", choices=DATASETS,
+           help="The 2-D data set (TensorFlow Playground's, plus moons and checkerboard)."),
+    Option("noise", "noise", "Noise", "int", 0, minimum=0, maximum=50,
+           help="Noise in percent, as TensorFlow Playground's slider (0-50)."),
+    Option("train_share", "train", "Training share", "int", 50, minimum=10, maximum=90,
+           help="Percentage of the points used for training; the rest is the test set."),
+    Option("samples", "samples", "Number of points", "int", 500, minimum=20, maximum=5000,
+           help="How many points the data set has (training and test together)."),
+    Option("classes", "classes", "Classes", "int", 3, minimum=2, maximum=8,
+           help="Number of classes for multi-class spiral and gauss data."),
+    Option("data_seed", "dseed", "Data seed", "int", 1, minimum=0, maximum=2**31 - 1,
+           help="Seed of the data generator and of the train/test split."),
+    Option("features", "features", "Input features", "choice_list", ("x1", "x2"), choices=tuple(FEATURES),
+           min_items=1, max_items=len(FEATURES), help="Which functions of the coordinates feed the network."),
+    Option("layers", "layers", "Hidden layers", "int_list", (4, 2), minimum=1, maximum=MAX_UNITS,
+           max_items=MAX_HIDDEN_LAYERS, help="Units of each hidden layer, e.g. 4,2; 'none' for no hidden layer."),
+    Option("activations", "activation", "Activation", "choice_list", ("tanh", "tanh"), choices=ACTIVATIONS,
+           max_items=MAX_HIDDEN_LAYERS, broadcast=True,
+           help="Activation of the hidden layers: one for all, or one per layer."),
+    Option("dropout_rates", "dropout", "Dropout rate", "float_list", (0.0, 0.0), minimum=0.0, maximum=0.9,
+           max_items=MAX_HIDDEN_LAYERS, broadcast=True,
+           help="Fraction of a hidden layer's outputs dropped while training: one for all, or one per layer."),
+    Option("regularization", "reg", "Regularisation", "choice", "none", choices=REGULARIZATIONS,
+           help="Penalty on the weights added to the loss."),
+    Option("regularization_rate", "regrate", "Regularisation rate", "float", 0.0, minimum=0.0, maximum=10.0,
+           help="Strength of the weight penalty."),
+    Option("initializer", "init", "Weight initialiser", "choice", "glorot_uniform", choices=INITIALIZERS,
+           help="How the weights start; 'playground' is TensorFlow Playground's U(-0.5, 0.5)."),
+    Option("optimizer", "optimizer", "Optimiser", "choice", "sgd", choices=OPTIMIZERS,
+           help="The Keras optimiser; 'momentum' is SGD with momentum 0.9."),
+    Option("learning_rate", "lr", "Learning rate", "float", 0.03, minimum=1e-5, maximum=10.0,
+           help="Step size of the optimiser. Changing it does not reset the run."),
+    Option("loss", "loss", "Loss", "choice", "auto", choices=LOSSES,
+           help="'auto' picks binary cross-entropy, sparse categorical cross-entropy or mean squared error."),
+    Option("batch_size", "batch", "Batch size", "int", 10, minimum=1, maximum=1024,
+           help="Examples per gradient step."),
+    Option("epochs", "epochs", "Epoch limit", "int", 1000, minimum=1, maximum=100_000,
+           help="Training stops after this many epochs."),
+    Option("patience", "patience", "Early-stop patience", "int", 0, minimum=0, maximum=10_000,
+           help="Stop when the test loss has not improved for this many epochs (0: off)."),
+    Option("seed", "seed", "Seed", "int", 1, minimum=0, maximum=2**31 - 1,
+           help="Seed of the initial weights, dropout and batch order: same seed, same curve."),
+)
+
+OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
+OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}

@@ -1,0 +1,271 @@
+"""The run spec: one declarative, immutable description of a run (data, network, training, seed).
+
+Its fields come from the option table in ``options.py``. Reading user input (a URL query string, JSON, widget
+values) never raises: bad or unknown values are replaced by defaults and reported as messages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from playground.options import (
+    CLASSIFICATION_DATASETS,
+    OPTIONS,
+    OPTIONS_BY_KEY,
+    OPTIONS_BY_NAME,
+    REGRESSION_DATASETS,
+    format_number,
+)
+
+# Options that a running job takes on without a reset (TensorFlow Playground resets on everything but these).
+LIVE_OPTIONS = frozenset({"learning_rate", "epochs", "patience"})
+
+# Losses each problem type accepts ("auto" is always fine).
+LOSSES_BY_PROBLEM = {
+    "binary": ("auto", "binary_crossentropy", "mse", "mae", "huber"),
+    "multiclass": ("auto", "sparse_categorical_crossentropy"),
+    "regression": ("auto", "mse", "mae", "huber"),
+}
+AUTO_LOSS = {"binary": "binary_crossentropy", "multiclass": "sparse_categorical_crossentropy",
+             "regression": "mse"}
+OUTPUT_ACTIVATION = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
+HIDE_SUFFIX = "_hide"
+FALLBACK_SEPARATOR = "; using "
+
+
+
+def _lists_to_tuples(self) -> None:
+    # Keep a spec hashable and comparable however its lists were given (JSON and widgets give lists).
+    for option in OPTIONS:
+        value = getattr(self, option.name)
+        if option.is_list and isinstance(value, list):
+            object.__setattr__(self, option.name, tuple(value))
+
+
+_RunSpecFields = dataclasses.make_dataclass(
+    "_RunSpecFields",
+    [(option.name, Any, dataclasses.field(default=option.default)) for option in OPTIONS],
+    frozen=True,
+    namespace={"__post_init__": _lists_to_tuples},
+)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What reading user input gives: a valid spec, the messages about what was ignored, hidden controls."""
+
+    spec: RunSpec
+    messages: tuple[str, ...] = ()  # what was wrong and what was used instead, for the page's warning
+    hidden: frozenset[str] = frozenset()  # option names whose controls the page should hide
+
+    @property
+    def ok(self) -> bool:
+        return not self.messages
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """The messages without the fallback that was used (for strict callers such as the CLI)."""
+        return tuple(message.split(FALLBACK_SEPARATOR)[0] for message in self.messages)
+
+
+class RunSpec(_RunSpecFields):
+    """A run: every field is an option of ``OPTIONS`` (see there for bounds, defaults and URL keys)."""
+
+    # ---- construction from user input ---------------------------------------------------------------------
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> Parsed:
+        """Build from Python values keyed by field name (JSON, widgets). Bad values -> defaults + messages."""
+        messages: list[str] = []
+        checked: dict[str, Any] = {}
+        for name, value in values.items():
+            option = OPTIONS_BY_NAME.get(name)
+            if option is None:
+                messages.append(f"unknown setting {name!r} ignored")
+                continue
+            result, problem = option.check(value)
+            if problem:
+                messages.append(f"{problem}{FALLBACK_SEPARATOR}the default {option.format_text(option.default)}")
+            else:
+                checked[name] = result
+        spec, fixes = cls._consistent(checked)
+        return Parsed(spec, tuple(messages + fixes))
+
+    @classmethod
+    def from_query(cls, query: str | Mapping[str, Any]) -> Parsed:
+        """Build from a URL query string (``dataset=spiral&layers=8,8,4``) or a mapping of its keys."""
+        pairs = _query_pairs(query)
+        messages: list[str] = []
+        checked: dict[str, Any] = {}
+        hidden: set[str] = set()
+        for key, text in pairs:
+            if key.endswith(HIDE_SUFFIX) and key.removesuffix(HIDE_SUFFIX) in OPTIONS_BY_KEY:
+                if text.strip().lower() in ("true", "1", "yes", ""):
+                    hidden.add(OPTIONS_BY_KEY[key.removesuffix(HIDE_SUFFIX)].name)
+                continue
+            option = OPTIONS_BY_KEY.get(key)
+            if option is None:
+                messages.append(f"unknown parameter {key!r} ignored")
+                continue
+            value, problem = option.parse_text(text)
+            if problem:
+                messages.append(f"{problem}{FALLBACK_SEPARATOR}the default {option.format_text(option.default)}")
+            else:
+                checked[option.name] = value
+        spec, fixes = cls._consistent(checked)
+        return Parsed(spec, tuple(messages + fixes), frozenset(hidden))
+
+    @classmethod
+    def from_json(cls, text: str) -> Parsed:
+        try:
+            values = json.loads(text)
+        except (json.JSONDecodeError, TypeError) as error:
+            return Parsed(cls(), (f"the spec is not valid JSON ({error}); using the defaults",))
+        if not isinstance(values, dict):
+            return Parsed(cls(), ("the spec JSON must be an object; using the defaults",))
+        return cls.from_values(values)
+
+    @classmethod
+    def _consistent(cls, values: dict[str, Any]) -> tuple[RunSpec, list[str]]:
+        """Fill defaults and make the fields agree with each other, saying what was changed."""
+        messages: list[str] = []
+        values = dict(values)
+        dataset = values.get("dataset", OPTIONS_BY_NAME["dataset"].default)
+        if "problem" not in values:
+            # The data set implies the problem when the problem was not given.
+            values["problem"] = "regression" if dataset in REGRESSION_DATASETS else "binary"
+        problem = values["problem"]
+        if problem == "regression" and dataset in CLASSIFICATION_DATASETS:
+            messages.append(f"data set {dataset!r} is for classification; problem set to binary")
+            values["problem"] = problem = "binary"
+        elif problem != "regression" and dataset in REGRESSION_DATASETS:
+            messages.append(f"data set {dataset!r} is for regression; problem set to regression")
+            values["problem"] = problem = "regression"
+        loss = values.get("loss", "auto")
+        if loss not in LOSSES_BY_PROBLEM[problem]:
+            messages.append(f"loss {loss!r} does not fit a {problem} problem; using 'auto'")
+            values["loss"] = "auto"
+        layers = values.get("layers", OPTIONS_BY_NAME["layers"].default)
+        values["layers"] = tuple(layers)
+        for name in ("activations", "dropout_rates"):
+            option = OPTIONS_BY_NAME[name]
+            given = tuple(values.get(name, option.default[:1]))
+            values[name], problem_text = _per_layer(given, len(layers), option)
+            if problem_text and name in values:
+                messages.append(problem_text)
+        return cls(**values), messages
+
+    # ---- serialisation ------------------------------------------------------------------------------------
+    def to_values(self) -> dict[str, Any]:
+        """Field name -> JSON-ready value, in table order."""
+        return {option.name: option.to_json_value(getattr(self, option.name)) for option in OPTIONS}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_values(), indent=indent)
+
+    def to_query_dict(self) -> dict[str, str]:
+        """URL key -> text for every option (links stay stable even if defaults change later)."""
+        return {option.key: option.format_text(getattr(self, option.name)) for option in OPTIONS}
+
+    def to_query(self) -> str:
+        return urllib.parse.urlencode(self.to_query_dict(), safe=",")
+
+    # ---- checks -------------------------------------------------------------------------------------------
+    def validate(self) -> list[str]:
+        """Every problem with this spec as a clear message (empty when valid). Never raises."""
+        messages = []
+        for option in OPTIONS:
+            _, problem = option.check(getattr(self, option.name))
+            if problem:
+                messages.append(problem)
+        if messages:
+            return messages
+        if self.problem == "regression" and self.dataset in CLASSIFICATION_DATASETS:
+            messages.append(f"data set {self.dataset!r} is for classification, not regression")
+        if self.problem != "regression" and self.dataset in REGRESSION_DATASETS:
+            messages.append(f"data set {self.dataset!r} is for regression, not {self.problem} classification")
+        if self.loss not in LOSSES_BY_PROBLEM[self.problem]:
+            messages.append(f"loss {self.loss!r} does not fit a {self.problem} problem")
+        for name in ("activations", "dropout_rates"):
+            if len(getattr(self, name)) != len(self.layers):
+                label = OPTIONS_BY_NAME[name].label.lower()
+                messages.append(f"{label} has {len(getattr(self, name))} value(s) for {len(self.layers)} "
+                                f"hidden layer(s)")
+        return messages
+
+    # ---- derived facts ------------------------------------------------------------------------------------
+    @property
+    def hidden_layers(self) -> list[tuple[int, str, float]]:
+        """(units, activation, dropout rate) per hidden layer."""
+        return list(zip(self.layers, self.activations, self.dropout_rates, strict=True))
+
+    @property
+    def resolved_loss(self) -> str:
+        return AUTO_LOSS[self.problem] if self.loss == "auto" else self.loss
+
+    @property
+    def output_activation(self) -> str:
+        return OUTPUT_ACTIVATION[self.problem]
+
+    @property
+    def is_classification(self) -> bool:
+        return self.problem != "regression"
+
+    def replace(self, **changes: Any) -> RunSpec:
+        """A copy with changes; per-layer lists follow a changed layer count (new layers copy the last)."""
+        values = self.to_values() | changes
+        if "layers" in changes:
+            count = len(changes["layers"])
+            for name in ("activations", "dropout_rates"):
+                if name not in changes:
+                    values[name] = _resize(tuple(values[name]), count, OPTIONS_BY_NAME[name].default[0])
+        return RunSpec._consistent(values)[0]
+
+    def needs_reset(self, other: RunSpec) -> bool:
+        """True when going from self to other changes more than the options a running job takes on live."""
+        return any(getattr(self, option.name) != getattr(other, option.name)
+                   for option in OPTIONS if option.name not in LIVE_OPTIONS)
+
+    def describe(self) -> str:
+        """One line for logs and titles: 'circle, 2-4-2-1 tanh, sgd lr 0.03, batch 10, seed 1'."""
+        shape = "-".join(str(units) for units in (len(self.features), *self.layers))
+        activations = "/".join(dict.fromkeys(self.activations)) or "no hidden"
+        return (f"{self.dataset}, {shape} {activations}, {self.optimizer} lr {format_number(self.learning_rate)},"
+                f" batch {self.batch_size}, seed {self.seed}")
+
+
+def _resize(values: tuple, count: int, fill: Any) -> tuple:
+    if len(values) >= count:
+        return values[:count]
+    last = values[-1] if values else fill
+    return values + (last,) * (count - len(values))
+
+
+def _per_layer(given: tuple, count: int, option: Any) -> tuple[tuple, str | None]:
+    """Fit a per-layer list to the layer count: one value applies to all; a wrong count is fixed and reported."""
+    if len(given) == count:
+        return given, None
+    if len(given) == 1:
+        return given * count, None
+    fill = option.default[0]
+    fixed = _resize(given, count, fill)
+    if count == 0:
+        return fixed, None
+    return fixed, (f"{option.label.lower()} has {len(given)} values for {count} hidden layer(s); using "
+                   f"{option.format_text(fixed)}")
+
+
+def _query_pairs(query: str | Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    if isinstance(query, str):
+        return urllib.parse.parse_qsl(query.lstrip("?#"), keep_blank_values=True)
+    pairs = []
+    for key, value in query.items():
+        # st.query_params gives the last value of a repeated key; lists are taken whole, last one wins.
+        if isinstance(value, list | tuple):
+            value = value[-1] if value else ""
+        pairs.append((str(key), value if isinstance(value, str) else format_number(value)))
+    return pairs

@@ -1,0 +1,372 @@
+"""Training jobs: Keras ``Model.fit`` in a background thread, publishing a snapshot every epoch.
+
+The thread owns the model. Everything the UI reads goes through a lock-protected state and comes out as an
+immutable :class:`Snapshot` (copies, never lists the thread is appending to). Controls (pause, resume, step,
+stop, learning rate, epoch limit) are requests the thread takes up at the next epoch boundary.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from playground.data import Dataset, make_dataset
+from playground.spec import RunSpec
+
+
+class Status(StrEnum):
+    IDLE = "idle"  # created, not started
+    STARTING = "starting"  # thread building the model
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"  # reached the epoch limit or stopped early on patience
+    STOPPED = "stopped"  # stopped by the user (or the registry)
+    DIVERGED = "diverged"  # the loss became NaN or infinite
+    FAILED = "failed"  # an exception in the thread
+
+    @property
+    def is_active(self) -> bool:
+        return self in (Status.STARTING, Status.RUNNING, Status.PAUSED)
+
+    @property
+    def is_over(self) -> bool:
+        return self in (Status.FINISHED, Status.STOPPED, Status.DIVERGED, Status.FAILED)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A consistent copy of a job's state at one moment."""
+
+    status: Status
+    message: str
+    epoch: int  # completed epochs (0 before training)
+    history: tuple[dict[str, float], ...]  # one record per epoch from 0: epoch, loss, test_loss, metric, ...
+    metric: str  # "accuracy" or "r2"
+    learning_rate: float
+    epoch_limit: int
+    weights: tuple[np.ndarray, ...] | None  # Dense kernels and biases in layer order, as of weights_epoch
+    weights_epoch: int
+    probe: tuple[np.ndarray, ...] | None  # each Dense layer's output on the probe inputs, as of probe_epoch
+    probe_epoch: int
+    epochs_per_second: float
+    job_id: str = ""
+
+    @property
+    def last(self) -> dict[str, float] | None:
+        return self.history[-1] if self.history else None
+
+
+@dataclass
+class _State:
+    status: Status = Status.IDLE
+    message: str = ""
+    history: list[dict[str, float]] = field(default_factory=list)
+    weights: tuple[np.ndarray, ...] | None = None
+    weights_epoch: int = -1
+    probe: tuple[np.ndarray, ...] | None = None
+    probe_epoch: int = -1
+    epochs_budget: int | None = None  # epochs left before pausing (Step); None = run freely
+    pause_requested: bool = False
+    stop_requested: bool = False
+    learning_rate: float = 0.0
+    epoch_limit: int = 0
+    rate_window: list[float] = field(default_factory=list)  # recent epoch end times, for epochs/s
+
+
+DIVERGENCE_HINT = ("the learning rate {rate} is probably too high for this problem: lower it (try {lower}) "
+                   "and press Reset")
+
+
+class TrainingJob:
+    """One run of a spec: build the model, then ``fit`` in a background thread, under the UI's control."""
+
+    def __init__(self, spec: RunSpec, dataset: Dataset | None = None, *, probe_inputs: np.ndarray | None = None,
+                 weights_interval: float = 0.1, probe_interval: float = 0.2, job_id: str | None = None):
+        problems = spec.validate()
+        if problems:
+            raise ValueError("invalid spec: " + "; ".join(problems))
+        self.spec = spec
+        self.id = job_id or uuid.uuid4().hex[:12]
+        self.dataset = dataset if dataset is not None else make_dataset(spec)
+        self.probe_inputs = probe_inputs
+        self.weights_interval = weights_interval
+        self.probe_interval = probe_interval
+        self.last_polled = time.monotonic()
+        self._condition = threading.Condition()
+        self._state = _State(learning_rate=spec.learning_rate, epoch_limit=spec.epochs)
+        self._thread: threading.Thread | None = None
+        self.model = None  # set by the thread; read it only once the job is paused or over
+        self._weights_time = 0.0
+        self._probe_time = 0.0
+
+    # ---- controls -----------------------------------------------------------------------------------------
+    def start(self, *, paused: bool = False) -> None:
+        """Start training (or, with paused=True, build the model, record epoch 0 and wait)."""
+        with self._condition:
+            if self._thread is not None:
+                if self._state.status == Status.PAUSED:
+                    self._resume_locked()
+                return
+            self._state.status = Status.STARTING
+            self._state.pause_requested = paused
+            self._thread = threading.Thread(target=self._run, name=f"training-{self.id}", daemon=True)
+            self._thread.start()
+
+    def pause(self) -> None:
+        with self._condition:
+            if self._state.status.is_active:
+                self._state.pause_requested = True
+                self._state.epochs_budget = None
+                self._condition.notify_all()
+
+    def resume(self) -> None:
+        with self._condition:
+            self._resume_locked()
+
+    def _resume_locked(self) -> None:
+        if self._state.status.is_active:
+            self._state.pause_requested = False
+            self._state.epochs_budget = None
+            self._condition.notify_all()
+
+    def step(self, epochs: int = 1) -> None:
+        """Train exactly ``epochs`` more epochs, then pause (starts the job if it was idle)."""
+        with self._condition:
+            if self._state.status.is_over:
+                return
+            self._state.epochs_budget = epochs
+            self._state.pause_requested = False
+            if self._thread is None:
+                self._state.status = Status.STARTING
+                self._thread = threading.Thread(target=self._run, name=f"training-{self.id}", daemon=True)
+                self._thread.start()
+            self._condition.notify_all()
+
+    def stop(self) -> None:
+        with self._condition:
+            self._state.stop_requested = True
+            if self._thread is None and not self._state.status.is_over:
+                self._state.status = Status.STOPPED
+                self._state.message = "stopped before it started"
+            self._condition.notify_all()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread to end; True when it has (or never started)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        """Takes effect at the next epoch, without a reset."""
+        with self._condition:
+            self._state.learning_rate = float(learning_rate)
+            self._condition.notify_all()
+
+    def set_epoch_limit(self, epochs: int) -> None:
+        with self._condition:
+            self._state.epoch_limit = int(epochs)
+            self._condition.notify_all()
+
+    def apply_live_changes(self, spec: RunSpec) -> None:
+        """Take on the options of ``spec`` that do not need a reset (learning rate, epoch limit)."""
+        self.set_learning_rate(spec.learning_rate)
+        self.set_epoch_limit(spec.epochs)
+
+    def touch(self) -> None:
+        self.last_polled = time.monotonic()
+
+    # ---- reading ------------------------------------------------------------------------------------------
+    @property
+    def status(self) -> Status:
+        with self._condition:
+            return self._state.status
+
+    def snapshot(self) -> Snapshot:
+        """A copy of the current state (also counts as a poll for the registry)."""
+        self.touch()
+        with self._condition:
+            state = self._state
+            times = state.rate_window
+            rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
+            return Snapshot(
+                status=state.status, message=state.message, epoch=len(state.history) - 1 if state.history else 0,
+                history=tuple(state.history), metric="accuracy" if self.spec.is_classification else "r2",
+                learning_rate=state.learning_rate, epoch_limit=state.epoch_limit, weights=state.weights,
+                weights_epoch=state.weights_epoch, probe=state.probe, probe_epoch=state.probe_epoch,
+                epochs_per_second=rate, job_id=self.id,
+            )
+
+    def wait_until(self, predicate, timeout: float = 30.0) -> bool:
+        """Block until ``predicate(snapshot)`` holds or the timeout passes (for tests, CLI and notebooks)."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while True:
+                if predicate(self.snapshot()):
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._condition.wait(min(remaining, 0.5))
+
+    # ---- the thread ---------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            from playground.engine import Engine
+
+            engine = Engine(self.spec, self.dataset, self.probe_inputs)
+            self.model = engine.model
+            self._publish(0, engine.evaluate(), engine, force=True)
+            with self._condition:
+                if self._state.stop_requested:
+                    self._finish(Status.STOPPED, "stopped")
+                    return
+                if self._state.status == Status.STARTING:
+                    self._state.status = Status.RUNNING
+            if not self._wait_while_paused(engine):
+                self._finish(Status.STOPPED, "stopped")
+                return
+            engine.fit(self)
+            with self._condition:
+                if self._state.status in (Status.RUNNING, Status.PAUSED, Status.STARTING):
+                    if self._state.stop_requested:
+                        self._finish(Status.STOPPED, "stopped")
+                    else:
+                        epoch = len(self._state.history) - 1
+                        reason = ("early stop: the test loss stopped improving"
+                                  if epoch < self._state.epoch_limit else "reached the epoch limit")
+                        self._finish(Status.FINISHED, f"{reason} after {epoch:,} epochs")
+            self._publish_weights(engine, len(self._state.history) - 1, force=True)
+        except Exception as error:  # noqa: BLE001 - any failure must reach the UI, not die with the thread
+            with self._condition:
+                self._finish(Status.FAILED, f"{type(error).__name__}: {error}")
+
+    def _finish(self, status: Status, message: str) -> None:
+        with self._condition:
+            self._state.status = status
+            self._state.message = message
+            self._condition.notify_all()
+
+    # Called by the engine's Keras callback at the end of every epoch; returns False to stop training.
+    def on_epoch_end(self, epoch: int, results: dict[str, float], engine, fit_loss: float = 0.0) -> bool:
+        losses = (results["loss"], results["test_loss"], fit_loss)
+        self._publish(epoch, results, engine)
+        if not all(math.isfinite(value) for value in losses):
+            with self._condition:
+                rate = self._state.learning_rate
+                lower = _format_rate(rate / 10)
+                bad = "NaN" if any(math.isnan(value) for value in losses) else "infinite"
+                message = (f"the loss became {bad} at epoch {epoch:,}: "
+                           + DIVERGENCE_HINT.format(rate=_format_rate(rate), lower=lower))
+                if self.spec.regularization != "none" and self.spec.regularization_rate >= 1:
+                    message += ", or lower the regularisation rate"
+                self._finish(Status.DIVERGED, message)
+            return False
+        with self._condition:
+            state = self._state
+            if epoch >= state.epoch_limit:
+                return False
+            if state.epochs_budget is not None:
+                state.epochs_budget -= 1
+                if state.epochs_budget <= 0:
+                    state.epochs_budget = None
+                    state.pause_requested = True
+        return self._wait_while_paused(engine)
+
+    def _wait_while_paused(self, engine) -> bool:
+        """Block while paused; apply live changes; return False when a stop was requested."""
+        state = self._state
+        with self._condition:
+            pausing = state.pause_requested and not state.stop_requested
+        if pausing:
+            # Weights first, so a page that sees "paused" also sees the weights of the paused epoch.
+            self._publish_weights(engine, len(state.history) - 1, force=True)
+        with self._condition:
+            if state.pause_requested and not state.stop_requested:
+                state.status = Status.PAUSED
+                state.rate_window.clear()
+                self._condition.notify_all()
+                while state.pause_requested and not state.stop_requested:
+                    self._condition.wait()
+            if state.stop_requested:
+                return False
+            state.status = Status.RUNNING
+            rate = state.learning_rate
+            self._condition.notify_all()
+        engine.set_learning_rate(rate)
+        return True
+
+    def _publish(self, epoch: int, results: dict[str, float], engine, force: bool = False) -> None:
+        now = time.monotonic()
+        record = {"epoch": epoch, **results}
+        with self._condition:
+            record["learning_rate"] = self._state.learning_rate
+            self._state.history.append(record)
+            window = self._state.rate_window
+            window.append(now)
+            if len(window) > 50:
+                del window[0]
+        self._publish_weights(engine, epoch, force=force)
+        with self._condition:
+            self._condition.notify_all()
+
+    def _publish_weights(self, engine, epoch: int, force: bool = False) -> None:
+        """Copy weights (and probe outputs) out of the model, at most every interval unless forced."""
+        now = time.monotonic()
+        if force or now - self._weights_time >= self.weights_interval:
+            weights = engine.weights()
+            self._weights_time = now
+            with self._condition:
+                self._state.weights, self._state.weights_epoch = weights, epoch
+        if self.probe_inputs is not None and (force or now - self._probe_time >= self.probe_interval):
+            probe = engine.probe()
+            self._probe_time = now
+            with self._condition:
+                self._state.probe, self._state.probe_epoch = probe, epoch
+
+
+_preload_lock = threading.Lock()
+_preload_thread: threading.Thread | None = None
+
+
+def preload_engine() -> None:
+    """Import TensorFlow and Keras in a background thread (once per process), so that the first Play of a
+    page that has already painted does not wait 3-6 s for the import."""
+    global _preload_thread
+    with _preload_lock:
+        if _preload_thread is None:
+            _preload_thread = threading.Thread(target=lambda: __import__("playground.engine"), name="preload",
+                                               daemon=True)
+            _preload_thread.start()
+
+
+def _format_rate(rate: float) -> str:
+    return f"{rate:g}"
+
+
+def run_to_end(spec: RunSpec, epochs: int | None = None, dataset: Dataset | None = None,
+               timeout: float | None = None) -> tuple[TrainingJob, Snapshot]:
+    """Train a spec in the background thread and wait for the end (the CLI and notebooks use this)."""
+    if epochs is not None:
+        spec = spec.replace(epochs=epochs)
+    job = TrainingJob(spec, dataset)
+    job.start()
+    job.join(timeout)
+    return job, job.snapshot()
+
+
+def history_columns(history: tuple[dict[str, Any], ...]) -> dict[str, list[Any]]:
+    """Records -> columns (for plotting and CSV)."""
+    columns: dict[str, list[Any]] = {}
+    for record in history:
+        for key, value in record.items():
+            columns.setdefault(key, []).append(value)
+    return columns

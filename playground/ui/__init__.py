@@ -1,0 +1,1 @@
+"""Reusable Streamlit pieces (the only part of the package that imports Streamlit)."""

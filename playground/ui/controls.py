@@ -1,0 +1,166 @@
+"""Widgets for the run options, generated from the option table: one widget per option, grouped as a user
+expects. ``render_controls`` returns the values the user set; the spec is built from them by the library.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from playground.options import (
+    FEATURES,
+    LEARNING_RATE_PRESETS,
+    MAX_HIDDEN_LAYERS,
+    MAX_UNITS,
+    OPTIONS_BY_NAME,
+    PROBLEM_LABELS,
+    REGULARIZATION_RATE_PRESETS,
+    Option,
+    format_number,
+)
+from playground.spec import RunSpec
+
+GROUPS = {
+    "Data": ("problem", "dataset", "noise", "train_share", "samples", "classes", "data_seed", "features"),
+    "Network": ("layers", "regularization", "regularization_rate", "initializer"),
+    "Training": ("optimizer", "learning_rate", "loss", "batch_size", "epochs", "patience", "seed"),
+}
+PER_LAYER = ("layers", "activations", "dropout_rates")
+PRESETS = {"learning_rate": LEARNING_RATE_PRESETS, "regularization_rate": REGULARIZATION_RATE_PRESETS}
+CHOICE_LABELS = {
+    "problem": PROBLEM_LABELS,
+    "features": FEATURES,
+    "dataset": {"multi_gauss": "multi-gauss"},
+    "initializer": {"playground": "playground U(-0.5, 0.5)"},
+    "optimizer": {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam", "rmsprop": "RMSprop",
+                  "adagrad": "Adagrad"},
+    "loss": {"auto": "auto (from the problem)", "mse": "mean squared error", "mae": "mean absolute error",
+             "binary_crossentropy": "binary cross-entropy",
+             "sparse_categorical_crossentropy": "sparse categorical cross-entropy"},
+}
+KEY_PREFIX = "w_"
+
+
+def widget_key(name: str, layer: int | None = None) -> str:
+    return f"{KEY_PREFIX}{name}" if layer is None else f"{KEY_PREFIX}{name}_{layer}"
+
+
+def _label(name: str, choice: Any) -> str:
+    return CHOICE_LABELS.get(name, {}).get(choice, str(choice).replace("_", " "))
+
+
+def widget_values(spec: RunSpec) -> dict[str, Any]:
+    """The session-state value of every widget key for a spec (used to load a spec into the widgets)."""
+    values: dict[str, Any] = {}
+    for option in OPTIONS_BY_NAME.values():
+        if option.name in PER_LAYER:
+            continue
+        value = getattr(spec, option.name)
+        if option.name in PRESETS:
+            value = format_number(value)
+        elif option.is_list:
+            value = list(value)
+        values[widget_key(option.name)] = value
+    values[widget_key("layer_count")] = len(spec.layers)
+    for index, (units, activation, dropout_rate) in enumerate(spec.hidden_layers):
+        values[widget_key("units", index)] = units
+        values[widget_key("activation", index)] = activation
+        values[widget_key("dropout", index)] = dropout_rate
+    return values
+
+
+def load_into_widgets(spec: RunSpec, overwrite: bool = False) -> None:
+    """Put a spec's values into the widgets' state (all of them, or only those not yet set)."""
+    for key, value in widget_values(spec).items():
+        if overwrite or key not in st.session_state:
+            st.session_state[key] = value
+
+
+def _option_widget(option: Option) -> Any:
+    key = widget_key(option.name)
+    if option.name in PRESETS:
+        presets = [format_number(value) for value in PRESETS[option.name]]
+        current = st.session_state.get(key)
+        if current is not None and current not in presets:
+            presets.append(current)
+        return st.selectbox(option.label, presets, key=key, help=option.help + " Type any other value too.",
+                            accept_new_options=True)
+    if option.kind == "choice":
+        return st.selectbox(option.label, option.choices, key=key, help=option.help,
+                            format_func=lambda choice, name=option.name: _label(name, choice))
+    if option.kind == "choice_list":
+        return st.pills(option.label, option.choices, selection_mode="multi", key=key, help=option.help,
+                        format_func=lambda choice, name=option.name: _label(name, choice))
+    if option.kind == "int" and option.maximum - option.minimum <= 100:
+        step = 5 if option.name == "noise" else (10 if option.name == "train_share" else 1)
+        return st.slider(option.label, int(option.minimum), int(option.maximum), key=key, step=step,
+                         help=option.help)
+    if option.kind == "int":
+        return st.number_input(option.label, int(option.minimum), int(option.maximum), step=1, key=key,
+                               help=option.help)
+    return st.number_input(option.label, float(option.minimum), float(option.maximum), key=key, help=option.help,
+                           format="%g")
+
+
+def _layer_editor(hidden: frozenset[str]) -> dict[str, Any]:
+    """Hidden layers: how many, and units, activation and dropout rate of each."""
+    if "layers" in hidden:
+        return {}
+    count = st.number_input("Hidden layers", 0, MAX_HIDDEN_LAYERS, step=1, key=widget_key("layer_count"),
+                            help=OPTIONS_BY_NAME["layers"].help.split(",")[0] + " (0-8).")
+    units, activations, dropout_rates = [], [], []
+    for index in range(int(count)):
+        # A new layer starts as a copy of the one before it (TensorFlow Playground's "+" button does the same).
+        previous = (index - 1) if index else None
+        for name, fallback in (("units", 4), ("activation", "tanh"), ("dropout", 0.0)):
+            key = widget_key(name, index)
+            if key not in st.session_state:
+                st.session_state[key] = (st.session_state.get(widget_key(name, previous), fallback)
+                                         if previous is not None else fallback)
+        columns = st.columns([1.1, 1.6, 1.1], vertical_alignment="bottom")
+        units.append(columns[0].number_input(f"Layer {index + 1} units", 1, MAX_UNITS, step=1,
+                                             key=widget_key("units", index)))
+        if "activations" not in hidden:
+            activations.append(columns[1].selectbox(
+                "activation", OPTIONS_BY_NAME["activations"].choices, key=widget_key("activation", index),
+                format_func=lambda choice: choice.replace("_", " "), help=OPTIONS_BY_NAME["activations"].help))
+        if "dropout_rates" not in hidden:
+            dropout_rates.append(columns[2].number_input("dropout", 0.0, 0.9, step=0.1, format="%g",
+                                                         key=widget_key("dropout", index)))
+    values: dict[str, Any] = {"layers": units}
+    if "activations" not in hidden:
+        values["activations"] = activations
+    if "dropout_rates" not in hidden:
+        values["dropout_rates"] = dropout_rates
+    return values
+
+
+def _coerce(option: Option, value: Any) -> Any:
+    """Widget value -> option value (typed learning rates arrive as text)."""
+    if option.name in PRESETS and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value  # reported by the spec check
+    return value
+
+
+def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Draw the controls (in the current container) and return the values set, keyed by field name."""
+    load_into_widgets(spec)
+    values: dict[str, Any] = {}
+    for group, names in GROUPS.items():
+        shown = [name for name in names if name not in hidden]
+        if not shown:
+            continue
+        st.subheader(group, divider="gray")
+        for name in shown:
+            option = OPTIONS_BY_NAME[name]
+            if name == "layers":
+                values.update(_layer_editor(hidden))
+            elif name == "classes" and spec.problem != "multiclass":
+                continue
+            else:
+                values[name] = _coerce(option, _option_widget(option))
+    return values

@@ -1,0 +1,62 @@
+"""Per-session state of the Playground page: the spec (synced with the URL) and the id of its training job.
+
+The page owns nothing but a spec and a job id in ``st.session_state``; the jobs live in one process-wide
+registry, which stops jobs whose page stopped polling.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.controller import PlaygroundController
+from playground.options import OPTIONS_BY_NAME
+from playground.registry import JobRegistry
+from playground.spec import HIDE_SUFFIX, RunSpec
+
+CONTROLLER = "controller"
+URL_MESSAGES = "url_messages"
+HIDDEN = "hidden_controls"
+NOTICE = "notice"
+
+
+@st.cache_resource
+def registry() -> JobRegistry:
+    """One registry per server process, shared by every session."""
+    return JobRegistry()
+
+
+def controller() -> PlaygroundController:
+    """The session's controller; on a session's first run its spec comes from the URL (bad parameters ->
+    one warning, defaults used)."""
+    if CONTROLLER not in st.session_state:
+        parsed = RunSpec.from_query(st.query_params.to_dict())
+        st.session_state[CONTROLLER] = PlaygroundController(registry(), parsed.spec)
+        st.session_state[URL_MESSAGES] = parsed.messages
+        st.session_state[HIDDEN] = parsed.hidden
+    return st.session_state[CONTROLLER]
+
+
+def write_spec_to_url(spec: RunSpec) -> None:
+    """Keep the address bar equal to the spec (plus the classroom's *_hide flags), so the link is shareable."""
+    wanted = spec.to_query_dict()
+    for name in sorted(st.session_state.get(HIDDEN, ())):
+        wanted[OPTIONS_BY_NAME[name].key + HIDE_SUFFIX] = "true"
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def hidden_controls() -> frozenset[str]:
+    return st.session_state.get(HIDDEN, frozenset())
+
+
+def take_url_messages() -> tuple[str, ...]:
+    """The URL's problems, once (shown as one warning when the page opens)."""
+    return st.session_state.pop(URL_MESSAGES, ())
+
+
+def set_notice(text: str) -> None:
+    st.session_state[NOTICE] = text
+
+
+def take_notice() -> str | None:
+    return st.session_state.pop(NOTICE, None)

@@ -1,0 +1,33 @@
+"""Smoke test of the training benchmark: it runs end to end and its --json output is one well-formed line.
+
+No timing thresholds: shared CI machines are too noisy for them; the numbers are for people to read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RATE_KEYS = ("service_epochs_per_s", "naive_epochs_per_s", "ratio", "big_service_epochs_per_s",
+             "big_naive_epochs_per_s", "big_ratio")
+
+
+@pytest.mark.timeout(300)
+def test_quick_benchmark_prints_one_json_line_of_positive_rates():
+    completed = subprocess.run([sys.executable, "-m", "bench.training", "--json", "--quick"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=300, check=False)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    lines = completed.stdout.splitlines()
+    assert len(lines) == 1, f"stdout must be exactly one JSON line, got: {completed.stdout!r}"
+    report = json.loads(lines[0])
+    for key in RATE_KEYS:
+        value = report[key]
+        assert isinstance(value, int | float) and math.isfinite(value) and value > 0, (key, value)
+    assert report["epochs"] > 0 and report["cpu_count"] > 0
+    assert report["tensorflow"] and report["keras"]
