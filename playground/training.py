@@ -134,7 +134,14 @@ class TrainingJob:
         if self._state.status.is_active:
             self._state.pause_requested = False
             self._state.epochs_budget = None
+            self._mark_running_locked()
             self._condition.notify_all()
+
+    def _mark_running_locked(self) -> None:
+        # Say "running" at once, not when the thread wakes: a page that reads the status right after pressing
+        # Play or Step must see it running, or it would not refresh while the epoch trains.
+        if self._state.status == Status.PAUSED:
+            self._state.status = Status.RUNNING
 
     def step(self, epochs: int = 1) -> None:
         """Train exactly ``epochs`` more epochs, then pause (starts the job if it was idle)."""
@@ -143,6 +150,7 @@ class TrainingJob:
                 return
             self._state.epochs_budget = epochs
             self._state.pause_requested = False
+            self._mark_running_locked()
             if self._thread is None:
                 self._state.status = Status.STARTING
                 self._thread = threading.Thread(target=self._run, name=f"training-{self.id}", daemon=True)
