@@ -1,15 +1,20 @@
-"""The Playground page: controls, transport, live loss curve. Thin: widgets in, library calls, drawing out."""
+"""The Playground page: controls, transport, live views, sharing and exports.
+
+Thin: widgets in, library calls, drawing out. The training runs in the library's background thread; this page
+reads snapshots of it, refreshing the live views 4 times a second while it trains and not at all when idle.
+"""
 
 import streamlit as st
 
-from playground.spec import RunSpec
 from playground.training import Status
-from playground.ui import controls, session
-from playground.views.curves import loss_figure
+from playground.ui import controls, exports, live, session, style
 
-REFRESH_SECONDS = 0.25  # live views refresh 4 times a second while training, not at all when idle
+REFRESH_SECONDS = 0.25
 
 controller = session.controller()
+presenting = st.session_state.setdefault("present", session.view_flag("present"))
+style.apply(presenting)
+
 url_messages = session.take_url_messages()
 if url_messages:
     st.warning("Some settings in the link were ignored, and defaults used instead:\n\n"
@@ -17,7 +22,7 @@ if url_messages:
 
 with st.sidebar:
     values = controls.render_controls(controller.spec, session.hidden_controls())
-parsed = RunSpec.from_values(values)
+parsed = controls.read_spec(values)
 for message in parsed.messages:
     st.info(message, icon=":material/info:")
 notice = controller.change_spec(parsed.spec)
@@ -28,38 +33,53 @@ session.write_spec_to_url(controller.spec)
 snapshot = controller.snapshot()
 running = snapshot.status in (Status.STARTING, Status.RUNNING)
 
-buttons = st.columns([1, 1, 1, 5], vertical_alignment="center")
-if running:
-    buttons[0].button("Pause", icon=":material/pause:", on_click=controller.pause, key="pause", type="primary",
-                      width="stretch")
-else:
-    buttons[0].button("Play", icon=":material/play_arrow:", on_click=controller.play, key="play", type="primary",
-                      width="stretch")
-buttons[1].button("Step", icon=":material/skip_next:", on_click=controller.step, key="step", width="stretch",
-                  help="Train exactly one epoch, then pause.")
-buttons[2].button("Reset", icon=":material/restart_alt:", on_click=controller.reset, key="reset", width="stretch",
-                  help="Back to epoch 0 and the initial weights.")
+with st.container(horizontal=True, vertical_alignment="center", gap="small", key="transport"):
+    if running:
+        st.button("Pause", icon=":material/pause:", on_click=controller.pause, key="pause", type="primary")
+    else:
+        st.button("Play", icon=":material/play_arrow:", on_click=controller.play, key="play", type="primary",
+                  help="Train until the epoch limit; the views update live.")
+    st.button("Step", icon=":material/skip_next:", on_click=controller.step, key="step",
+              help="Train exactly one epoch, then pause.")
+    st.button("Reset", icon=":material/restart_alt:", on_click=controller.reset, key="reset",
+              help="Back to epoch 0 and the same initial weights (the seed decides them).")
+    st.space("stretch")
+    st.toggle("Presentation mode", key="present", help="Larger type and no sidebar, for a projector.")
+
+if "binary_step" in controller.spec.activations:
+    st.caption(":material/info: A binary step has a zero derivative everywhere, so no gradient flows through "
+               "it: the layers before it never learn; only the layers after it do. Keras trains it anyway; "
+               "watch those weights stay put.")
 
 
 @st.fragment(run_every=REFRESH_SECONDS if running else None)
 def live_views() -> None:
     current = controller.snapshot()
-    last = current.last
-    status = st.columns(4)
-    status[0].metric("Epoch", f"{current.epoch:,}")
-    status[1].metric("Train loss", "–" if last is None else f"{last['loss']:.4f}")
-    status[2].metric("Test loss", "–" if last is None else f"{last['test_loss']:.4f}")
-    status[3].metric("Status", str(current.status))
-    if current.status == Status.DIVERGED:
-        st.error(f"Diverged: {current.message}", icon=":material/warning:")
-    elif current.status == Status.FAILED:
-        st.error(f"Training failed: {current.message}", icon=":material/error:")
-    elif current.message:
-        st.caption(current.message)
-    st.plotly_chart(loss_figure(current.history, current.metric), key="loss_curve")
+    job = controller.job()
+    live.render_status(current)
+    network, boundary, curve = st.columns([0.4, 0.3, 0.3], gap="medium")
+    with network:
+        live.render_network(current, controller.spec, job.dataset)
+        live.render_neurons(current, controller.spec)
+    with boundary:
+        with st.container(horizontal=True, gap="small"):
+            show_test = st.toggle("Show test data", key="show_test")
+            discretize = st.toggle("Discretize output", key="discretize")
+        live.render_boundary(current, controller.spec, job.dataset, show_test=show_test, discretize=discretize)
+    with curve:
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+            log_scale = st.toggle("Log scale", key="log_scale")
+            smoothing = st.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="smoothing",
+                                  label_visibility="collapsed", help="Exponential smoothing of the curves.")
+        live.render_curve(current, log_scale=log_scale, smoothing=smoothing)
     if running and current.status not in (Status.STARTING, Status.RUNNING):
-        st.rerun()  # the run paused or ended: redraw the page once, which stops the refreshing
+        st.rerun()  # paused or ended: redraw the page once, which stops the refreshing
 
 
 live_views()
+
+with st.expander("Share and export", icon=":material/ios_share:", expanded=False):
+    exports.render_share(controller)
+    exports.render_downloads(controller, controller.snapshot())
+
 controller.preload()

@@ -35,6 +35,8 @@ AUTO_LOSS = {"binary": "binary_crossentropy", "multiclass": "sparse_categorical_
              "regression": "mse"}
 OUTPUT_ACTIVATION = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
 HIDE_SUFFIX = "_hide"
+# URL keys that belong to the page's view, not to the run (e.g. presentation mode); passed through untouched.
+VIEW_KEYS = frozenset({"present"})
 FALLBACK_SEPARATOR = "; using "
 
 
@@ -62,6 +64,7 @@ class Parsed:
     spec: RunSpec
     messages: tuple[str, ...] = ()  # what was wrong and what was used instead, for the page's warning
     hidden: frozenset[str] = frozenset()  # option names whose controls the page should hide
+    view: tuple[tuple[str, str], ...] = ()  # the VIEW_KEYS given, as (key, value)
 
     @property
     def ok(self) -> bool:
@@ -102,7 +105,11 @@ class RunSpec(_RunSpecFields):
         messages: list[str] = []
         checked: dict[str, Any] = {}
         hidden: set[str] = set()
+        view: list[tuple[str, str]] = []
         for key, text in pairs:
+            if key in VIEW_KEYS:
+                view.append((key, text))
+                continue
             if key.endswith(HIDE_SUFFIX) and key.removesuffix(HIDE_SUFFIX) in OPTIONS_BY_KEY:
                 if text.strip().lower() in ("true", "1", "yes", ""):
                     hidden.add(OPTIONS_BY_KEY[key.removesuffix(HIDE_SUFFIX)].name)
@@ -117,7 +124,7 @@ class RunSpec(_RunSpecFields):
             else:
                 checked[option.name] = value
         spec, fixes = cls._consistent(checked)
-        return Parsed(spec, tuple(messages + fixes), frozenset(hidden))
+        return Parsed(spec, tuple(messages + fixes), frozenset(hidden), tuple(view))
 
     @classmethod
     def from_json(cls, text: str) -> Parsed:

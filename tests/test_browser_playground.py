@@ -11,13 +11,22 @@ from tests.conftest import SCREENSHOTS
 pytestmark = pytest.mark.slow
 
 
+EPOCH_JS = "() => parseInt(document.querySelector('.pg-epoch b').innerText.replace(/,/g, ''))"
+
+
 def epoch_of(page) -> int:
-    text = page.get_by_test_id("stMetric").filter(has_text="Epoch").get_by_test_id("stMetricValue").inner_text()
-    return int(text.replace(",", ""))
+    return page.evaluate(EPOCH_JS)
+
+
+def wait_for_epoch(page, condition: str, timeout: float = 60_000) -> None:
+    """Wait until the page's epoch counter satisfies a JS condition on `epoch`, e.g. 'epoch >= 20'."""
+    page.wait_for_function(f"() => {{ const el = document.querySelector('.pg-epoch b');"
+                           f" if (!el) return false; const epoch = parseInt(el.innerText.replace(/,/g, ''));"
+                           f" return {condition}; }}", timeout=timeout)
 
 
 def wait_for_app(page) -> None:
-    page.get_by_test_id("stMetric").filter(has_text="Epoch").wait_for()
+    page.locator(".pg-epoch").wait_for()
 
 
 def test_shared_url_play_pause_step_reset(page, app_url):
@@ -28,10 +37,7 @@ def test_shared_url_play_pause_step_reset(page, app_url):
     assert (spec.dataset, spec.layers, spec.seed, spec.samples) == ("spiral", (6, 4), 7, 300)
 
     page.get_by_role("button", name="Play", exact=True).click()
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
-              .some(m => m.innerText.startsWith('Epoch') && parseInt(m.innerText.split('\\n').pop()
-              .replace(/,/g, '')) >= 20)""", timeout=90_000)
+    wait_for_epoch(page, "epoch >= 20", timeout=90_000)
     page.get_by_role("button", name="Pause", exact=True).click()
     page.get_by_role("button", name="Play", exact=True).wait_for()
     page.wait_for_timeout(1500)
@@ -40,9 +46,7 @@ def test_shared_url_play_pause_step_reset(page, app_url):
     assert epoch_of(page) == held  # Pause holds the counter
 
     page.get_by_role("button", name="Step", exact=True).click()
-    page.wait_for_function(
-        f"""() => [...document.querySelectorAll('[data-testid="stMetric"]')]
-              .some(m => m.innerText.startsWith('Epoch') && m.innerText.endsWith('{held + 1:,}'))""")
+    wait_for_epoch(page, f"epoch === {held + 1}")
     page.wait_for_timeout(1000)
     assert epoch_of(page) == held + 1  # exactly one epoch
 
@@ -50,7 +54,5 @@ def test_shared_url_play_pause_step_reset(page, app_url):
     page.screenshot(path=str(SCREENSHOTS / "playground.png"))
 
     page.get_by_role("button", name="Reset", exact=True).click()
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
-              .some(m => m.innerText.startsWith('Epoch') && m.innerText.endsWith('\\n0'))""")
+    wait_for_epoch(page, "epoch === 0")
     assert epoch_of(page) == 0

@@ -9,17 +9,20 @@ from typing import Any
 import streamlit as st
 
 from playground.options import (
+    CLASSIFICATION_DATASETS,
     FEATURES,
     LEARNING_RATE_PRESETS,
     MAX_HIDDEN_LAYERS,
     MAX_UNITS,
     OPTIONS_BY_NAME,
     PROBLEM_LABELS,
+    REGRESSION_DATASETS,
     REGULARIZATION_RATE_PRESETS,
     Option,
     format_number,
 )
-from playground.spec import RunSpec
+from playground.spec import Parsed, RunSpec
+from playground.views.boundary import preview_image
 
 GROUPS = {
     "Data": ("problem", "dataset", "noise", "train_share", "samples", "classes", "data_seed", "features"),
@@ -40,6 +43,8 @@ CHOICE_LABELS = {
              "sparse_categorical_crossentropy": "sparse categorical cross-entropy"},
 }
 KEY_PREFIX = "w_"
+PENDING_SPEC = "pending_widget_spec"  # a spec to load into the widgets before they are drawn
+ADJUSTMENTS = "spec_adjustments"  # messages about that spec, shown after the rerun that loads it
 
 
 def widget_key(name: str, layer: int | None = None) -> str:
@@ -136,6 +141,18 @@ def _layer_editor(hidden: frozenset[str]) -> dict[str, Any]:
     return values
 
 
+def _dataset_previews(spec: RunSpec) -> None:
+    """Small pictures of the data sets that fit the problem type, as TensorFlow Playground shows them."""
+    names = REGRESSION_DATASETS if spec.problem == "regression" else CLASSIFICATION_DATASETS
+    st.image([preview_image(name, 48) for name in names], width=38,
+             caption=[_label("dataset", name) for name in names])
+
+
+def _next_data_seed() -> None:
+    key = widget_key("data_seed")
+    st.session_state[key] = (int(st.session_state.get(key, 0)) + 1) % int(OPTIONS_BY_NAME["data_seed"].maximum)
+
+
 def _coerce(option: Option, value: Any) -> Any:
     """Widget value -> option value (typed learning rates arrive as text)."""
     if option.name in PRESETS and isinstance(value, str):
@@ -146,8 +163,28 @@ def _coerce(option: Option, value: Any) -> Any:
     return value
 
 
+def read_spec(values: dict[str, Any]) -> Parsed:
+    """The spec of the widget values. When the library had to adjust them (a bad typed value, a data set that
+    needs another problem type), the widgets are reloaded with the adjusted spec and the page reruns once."""
+    parsed = RunSpec.from_values(values)
+    wanted = widget_values(parsed.spec)
+    if any(key in st.session_state and st.session_state[key] != value for key, value in wanted.items()):
+        st.session_state[PENDING_SPEC] = parsed.spec
+        st.session_state[ADJUSTMENTS] = parsed.messages
+        st.rerun()
+    return Parsed(parsed.spec, tuple(st.session_state.pop(ADJUSTMENTS, ())) + parsed.messages)
+
+
+def set_spec(spec: RunSpec) -> None:
+    """Show another spec in the widgets from the next run on (restoring a run, loading a link)."""
+    st.session_state[PENDING_SPEC] = spec
+
+
 def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Draw the controls (in the current container) and return the values set, keyed by field name."""
+    pending = st.session_state.pop(PENDING_SPEC, None)
+    if pending is not None:
+        load_into_widgets(pending, overwrite=True)
     load_into_widgets(spec)
     values: dict[str, Any] = {}
     for group, names in GROUPS.items():
@@ -159,8 +196,13 @@ def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset()) -> dict
             option = OPTIONS_BY_NAME[name]
             if name == "layers":
                 values.update(_layer_editor(hidden))
-            elif name == "classes" and spec.problem != "multiclass":
                 continue
-            else:
-                values[name] = _coerce(option, _option_widget(option))
+            if name == "classes" and spec.problem != "multiclass":
+                continue
+            if name == "dataset":
+                _dataset_previews(spec)
+            values[name] = _coerce(option, _option_widget(option))
+            if name == "data_seed":
+                st.button("Regenerate data", icon=":material/casino:", on_click=_next_data_seed,
+                          key="regenerate", help="New points from the next data seed (resets the run).")
     return values

@@ -17,6 +17,8 @@ CONTROLLER = "controller"
 URL_MESSAGES = "url_messages"
 HIDDEN = "hidden_controls"
 NOTICE = "notice"
+VIEW = "view_settings"
+PRESENT = "present"  # the presentation-mode toggle's key, and its URL key
 
 
 @st.cache_resource
@@ -33,7 +35,13 @@ def controller() -> PlaygroundController:
         st.session_state[CONTROLLER] = PlaygroundController(registry(), parsed.spec)
         st.session_state[URL_MESSAGES] = parsed.messages
         st.session_state[HIDDEN] = parsed.hidden
+        st.session_state[VIEW] = dict(parsed.view)
     return st.session_state[CONTROLLER]
+
+
+def view_flag(key: str) -> bool:
+    """A view setting from the URL, such as present=true."""
+    return st.session_state.get(VIEW, {}).get(key, "").lower() in ("true", "1", "yes")
 
 
 def write_spec_to_url(spec: RunSpec) -> None:
@@ -41,6 +49,8 @@ def write_spec_to_url(spec: RunSpec) -> None:
     wanted = spec.to_query_dict()
     for name in sorted(st.session_state.get(HIDDEN, ())):
         wanted[OPTIONS_BY_NAME[name].key + HIDE_SUFFIX] = "true"
+    if st.session_state.get(PRESENT):
+        wanted[PRESENT] = "true"
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
 

@@ -39,13 +39,16 @@ def loss_figure(history: Sequence[dict[str, float]], metric: str, *, log_scale: 
                                         name=name, mode="lines", yaxis="y2",
                                         line={"color": color, "width": 1.5, "dash": "dot"}))
     figure.update_layout(
-        height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, uirevision="loss",
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-        xaxis={"title": "epoch", "rangemode": "tozero"},
-        yaxis={"title": "loss", "type": "log" if log_scale else "linear"},
-        yaxis2={"title": METRIC_LABELS.get(metric, metric), "overlaying": "y", "side": "right",
-                "range": [0, 1.02] if metric == "accuracy" else None, "showgrid": False},
-        plot_bgcolor="white",
+        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, uirevision="loss", template="none",
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 10},
+                "entrywidth": 0.5, "entrywidthmode": "fraction"},
+        xaxis={"title": {"text": "epoch", "standoff": 4}, "rangemode": "tozero"},
+        yaxis={"title": {"text": "loss", "standoff": 4}, "type": "log" if log_scale else "linear"},
+        yaxis2={"title": {"text": METRIC_LABELS.get(metric, metric), "standoff": 4}, "overlaying": "y",
+                "side": "right", "showgrid": False, "tickmode": "auto",
+                "range": [0, 1.02] if metric == "accuracy" else None,
+                "tickformat": ".0%" if metric == "accuracy" else None},
+        plot_bgcolor="white", paper_bgcolor="white", font={"size": 11},
     )
     figure.update_xaxes(showline=True, linecolor="#ccc", gridcolor="#eee")
     figure.update_yaxes(showline=True, linecolor="#ccc", gridcolor="#eee")

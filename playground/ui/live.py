@@ -1,0 +1,100 @@
+"""The Playground page's live views, drawn from one snapshot: status line, network, decision boundary, neuron
+heatmaps and loss curve. Each function only reads a snapshot and calls the library's figure builders.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.data import Dataset
+from playground.spec import RunSpec
+from playground.training import Snapshot, Status
+from playground.views.boundary import boundary_figure, neuron_images
+from playground.views.curves import METRIC_LABELS, loss_figure
+from playground.views.diagram import diagram_plotly, layout_for_spec, weights_fit
+
+STATUS_TEXT = {
+    Status.IDLE: "Ready: press Play to train, or Step for one epoch.",
+    Status.STARTING: "Starting: building the Keras model…",
+    Status.RUNNING: "Training…",
+    Status.PAUSED: "Paused.",
+    Status.FINISHED: "Finished",
+    Status.STOPPED: "Stopped.",
+}
+
+
+def format_metric(metric: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1%}" if metric == "accuracy" else f"{value:.3f}"
+
+
+def render_status(snapshot: Snapshot) -> None:
+    """'Epoch 1,234', the current losses and metric, and a status line."""
+    last = snapshot.last
+    metric = snapshot.metric
+    with st.container(key="status_row", horizontal=True, vertical_alignment="bottom", gap="medium"):
+        st.markdown(f"<div class='pg-epoch'>Epoch <b>{snapshot.epoch:,}</b></div>", unsafe_allow_html=True)
+        values = {
+            "Train loss": None if last is None else f"{last['loss']:.4f}",
+            "Test loss": None if last is None else f"{last['test_loss']:.4f}",
+            f"Test {METRIC_LABELS[metric]}": format_metric(metric, None if last is None else last[f"test_{metric}"]),
+        }
+        for label, value in values.items():
+            st.metric(label, value or "–", width="content")
+    if snapshot.status == Status.DIVERGED:
+        st.error(f"**Diverged.** {snapshot.message[0].upper()}{snapshot.message[1:]}.", icon=":material/warning:")
+    elif snapshot.status == Status.FAILED:
+        st.error(f"**Training failed:** {snapshot.message}. Press Reset to try again.", icon=":material/error:")
+    else:
+        text = STATUS_TEXT.get(snapshot.status, str(snapshot.status))
+        if snapshot.status == Status.FINISHED:
+            text = f"Finished: {snapshot.message}."
+        if snapshot.status == Status.RUNNING and snapshot.epochs_per_second:
+            text = f"Training… {snapshot.epochs_per_second:,.0f} epochs/s"
+        st.caption(text, help=None)
+
+
+def render_network(snapshot: Snapshot, spec: RunSpec, dataset: Dataset) -> None:
+    sizes = [dataset.input_count, *spec.layers, dataset.output_units]
+    weights = snapshot.weights if weights_fit(sizes, snapshot.weights) else None
+    layout = layout_for_spec(spec, weights=weights, input_labels=list(dataset.feature_names),
+                             output_units=dataset.output_units, output_labels=output_labels(dataset))
+    st.plotly_chart(diagram_plotly(layout, height=300), key="network", config={"displayModeBar": False})
+
+
+def output_labels(dataset: Dataset) -> list[str]:
+    if dataset.problem == "multiclass":
+        return [f"class {index}" for index in range(dataset.class_count)]
+    return ["ŷ"]
+
+
+def render_neurons(snapshot: Snapshot, spec: RunSpec) -> None:
+    """TensorFlow Playground's per-neuron heatmaps: what each hidden neuron responds to over the plane."""
+    if snapshot.probe is None or not spec.layers:
+        return
+    images = neuron_images(snapshot.probe[:-1], spec.activations, size=40)
+    with st.container(key="neurons", horizontal=True, gap="small"):
+        for index, layer_images in enumerate(images, start=1):
+            shown = layer_images[:8]
+            captions = [f"{index}.{unit + 1}" for unit in range(len(shown))]
+            with st.container(gap=None, width="content"):
+                st.caption(f"layer {index}" + (f" (first 8 of {len(layer_images)})" if len(layer_images) > 8 else ""))
+                st.image(shown, width=34, caption=captions)
+
+
+def render_boundary(snapshot: Snapshot, spec: RunSpec, dataset: Dataset, *, show_test: bool,
+                    discretize: bool) -> None:
+    if snapshot.probe is None or not dataset.is_2d:
+        st.info("The decision boundary appears once the model is built.", icon=":material/grid_on:")
+        return
+    figure = boundary_figure(snapshot.probe[-1], spec.problem, points_train=dataset.points_train,
+                             labels_train=dataset.labels_train(), points_test=dataset.points_test,
+                             labels_test=dataset.labels_test(), show_test=show_test, discretize=discretize,
+                             height=300)
+    st.plotly_chart(figure, key="boundary", config={"displayModeBar": False})
+
+
+def render_curve(snapshot: Snapshot, *, log_scale: bool, smoothing: float) -> None:
+    figure = loss_figure(snapshot.history, snapshot.metric, log_scale=log_scale, smoothing=smoothing, height=300)
+    st.plotly_chart(figure, key="loss_curve", config={"displayModeBar": False})

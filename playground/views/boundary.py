@@ -1,0 +1,274 @@
+"""The decision boundary, per-neuron thumbnails and data-set previews, in TensorFlow Playground's colours.
+
+Grid outputs come in ``grid_points`` order: row by row from the top (y = +6) down, x from -6 to +6 within a
+row. The RGB images here keep that order (row 0 at the top, as ``imshow`` and thumbnails expect); the Plotly
+figure flips it so that its y axis points up.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from playground.data import DOMAIN, generate_points
+from playground.options import REGRESSION_DATASETS
+from playground.views import colors
+
+LEVELS = 257  # colour-table size: odd so that 0 is exactly grey; finer than the eye can tell apart
+TRAIN_OUTLINE = "#ffffff"
+TEST_OUTLINE = "#333333"
+PREVIEW_BACKGROUND = "#ffffff"
+# Hidden activations whose outputs lie in [-1, 1] already; the others are scaled per neuron (neuron_images).
+BOUNDED_ACTIVATIONS = frozenset({"tanh", "softsign", "sigmoid", "binary_step"})
+
+
+def hex_to_rgb(color: str) -> np.ndarray:
+    """'#0877bd' -> array([8, 119, 189]) as float, for blending."""
+    color = color.lstrip("#")
+    return np.array([int(color[index:index + 2], 16) for index in (0, 2, 4)], dtype=np.float64)
+
+
+def rgb_to_hex(rgb: np.ndarray) -> list[str]:
+    """(n, 3) uint8 -> ['#rrggbb', ...] (Plotly marker colours)."""
+    rows = np.asarray(rgb, dtype=np.uint8).tolist()
+    return [f"#{red:02x}{green:02x}{blue:02x}" for red, green, blue in rows]
+
+
+def _scale_table() -> np.ndarray:
+    # Level i stands for the value -1 + 2i/(LEVELS - 1), interpolated in RGB as TensorFlow Playground's d3
+    # scale does.
+    values = np.linspace(-1.0, 1.0, LEVELS)[:, None]
+    orange, grey, blue = (hex_to_rgb(color) for color in (colors.ORANGE, colors.GREY, colors.BLUE))
+    table = np.where(values < 0, grey + (orange - grey) * -values, grey + (blue - grey) * values)
+    return np.rint(table).astype(np.uint8)
+
+
+COLOR_TABLE = _scale_table()  # (LEVELS, 3) uint8
+NEUTRAL_RGB = hex_to_rgb(colors.GREY)
+CLASS_RGB = np.array([hex_to_rgb(color) for color in colors.CLASS_COLORS])
+
+
+def colorize(values: np.ndarray) -> np.ndarray:
+    """Values in [-1, 1] (any shape) -> uint8 RGB, shape values.shape + (3,); outside is clipped, NaN grey."""
+    values = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
+    levels = np.rint((np.clip(values, -1.0, 1.0) + 1.0) * ((LEVELS - 1) / 2)).astype(np.intp)
+    return COLOR_TABLE[levels]
+
+
+def class_palette(class_count: int) -> np.ndarray:
+    """(class_count, 3) float RGB; the class colours repeat if there are more classes than colours."""
+    return CLASS_RGB[np.arange(class_count) % len(CLASS_RGB)]
+
+
+def cell_centres(resolution: int = 100) -> np.ndarray:
+    """Ascending centres of the grid's cells along one axis (the x values of a row of ``grid_points``)."""
+    step = (DOMAIN[1] - DOMAIN[0]) / resolution
+    return DOMAIN[0] + step * (np.arange(resolution) + 0.5)
+
+
+# ---- the output layer --------------------------------------------------------------------------------------
+def signed_output(output: np.ndarray, problem: str) -> np.ndarray:
+    """The output layer's single unit mapped to [-1, 1] for the colour scale, as a flat array.
+
+    binary: the sigmoid probability p of class 1 (blue) becomes 2p - 1; regression: the value clipped to
+    [-1, 1]. Multi-class outputs have no sign: use ``class_colors`` instead.
+    """
+    if problem == "multiclass":
+        raise ValueError("a multi-class output has no sign; colour it with class_colors")
+    values = np.asarray(output, dtype=np.float32)
+    values = values.reshape(len(values), -1)[:, 0]
+    if problem == "binary":
+        return 2.0 * values - 1.0
+    if problem == "regression":
+        return np.clip(values, -1.0, 1.0)
+    raise ValueError(f"unknown problem {problem!r}")
+
+
+def class_colors(probabilities: np.ndarray, *, discretize: bool = False) -> np.ndarray:
+    """(n, k) softmax outputs -> (n, 3) uint8: the winning class's colour, faded to grey as confidence drops.
+
+    Confidence rescales the top probability from 1/k (a uniform guess: plain grey) to 1 (certain: the full
+    class colour); discretize shows every cell at full confidence.
+    """
+    probabilities = np.nan_to_num(np.asarray(probabilities, dtype=np.float64))
+    class_count = probabilities.shape[1]
+    winners = np.argmax(probabilities, axis=1)
+    if discretize or class_count < 2:
+        confidence = np.ones(len(probabilities))
+    else:
+        chance = 1.0 / class_count
+        confidence = np.clip((probabilities.max(axis=1) - chance) / (1.0 - chance), 0.0, 1.0)
+    blended = NEUTRAL_RGB + (class_palette(class_count)[winners] - NEUTRAL_RGB) * confidence[:, None]
+    return np.rint(blended).astype(np.uint8)
+
+
+def output_values(output: np.ndarray, problem: str, *, discretize: bool = False) -> np.ndarray:
+    """Binary/regression: the signed output, or its sign (-1 or +1; 0 counts as +1) when discretized."""
+    values = signed_output(output, problem)
+    return np.where(values >= 0, 1.0, -1.0).astype(np.float32) if discretize else values
+
+
+def output_image(output: np.ndarray, problem: str, *, discretize: bool = False,
+                 resolution: int = 100) -> np.ndarray:
+    """The output on the grid as a (resolution, resolution, 3) uint8 image, row 0 at the top (y = +6)."""
+    _check_grid(output, resolution)
+    if problem == "multiclass":
+        rgb = class_colors(output, discretize=discretize)
+    else:
+        rgb = colorize(output_values(output, problem, discretize=discretize))
+    return rgb.reshape(resolution, resolution, 3)
+
+
+def point_rgb(labels: np.ndarray, problem: str) -> np.ndarray:
+    """(n, 3) uint8 fill colours of data points: class colours, or the value's colour for regression."""
+    labels = np.asarray(labels).reshape(-1)
+    if problem == "regression":
+        return colorize(labels)
+    return CLASS_RGB[labels.astype(np.intp) % len(CLASS_RGB)].astype(np.uint8)
+
+
+def _check_grid(output: np.ndarray, resolution: int) -> None:
+    if len(output) != resolution * resolution:
+        raise ValueError(f"expected {resolution * resolution} grid outputs ({resolution}x{resolution}), "
+                         f"got {len(output)}")
+
+
+def _points_trace(points: np.ndarray, labels: np.ndarray, problem: str, class_count: int, *, name: str,
+                  outline: str) -> go.Scatter:
+    points = np.asarray(points, dtype=np.float32)
+    labels = np.asarray(labels, dtype=np.float32).reshape(-1)
+    # Numbers on a colour scale rather than a colour string per point: Plotly validates strings one by one,
+    # which made the figure ten times slower to build.
+    if problem == "regression":
+        scale, color_range, label_text = colors.DIVERGING_SCALE, (-1, 1), "value %{marker.color:.2f}"
+    else:
+        scale, color_range = _class_scale(class_count), (0, class_count - 1)
+        label_text = "class %{marker.color}"
+    return go.Scatter(
+        x=points[:, 0], y=points[:, 1], mode="markers", name=name,
+        marker={"color": labels, "colorscale": scale, "cmin": color_range[0], "cmax": color_range[1],
+                "showscale": False, "size": 7, "line": {"color": outline, "width": 1}},
+        hovertemplate=f"{name}: {label_text}<br>x %{{x:.2f}}, y %{{y:.2f}}<extra></extra>",
+    )
+
+
+def _class_scale(class_count: int) -> list[list]:
+    """A colour scale with class i's colour at i / (class_count - 1), for colour values 0..class_count - 1."""
+    palette = rgb_to_hex(class_palette(class_count))
+    return [[index / (len(palette) - 1), color] for index, color in enumerate(palette)]
+
+
+def boundary_figure(output: np.ndarray, problem: str, *, points_train: np.ndarray, labels_train: np.ndarray,
+                    points_test: np.ndarray | None = None, labels_test: np.ndarray | None = None,
+                    show_test: bool = False, discretize: bool = False, resolution: int = 100,
+                    height: int = 420) -> go.Figure:
+    """The model's output over the domain with the data on top, as TensorFlow Playground's output view.
+
+    ``output`` is the output layer on ``grid_points(resolution)``: binary and regression as a heatmap on the
+    orange-grey-blue scale (hover gives the signed value), multi-class as an RGB image of class colours. The y
+    axis points up. One background trace plus one scatter per point set keeps the 4 redraws a second cheap.
+    """
+    output = np.asarray(output, dtype=np.float32)
+    _check_grid(output, resolution)
+    centres = cell_centres(resolution)
+    if problem == "multiclass":
+        # Rows flipped so that row 0 is the bottom (y0); go.Image then draws upward on a y-up axis.
+        image = output_image(output, problem, discretize=discretize, resolution=resolution)[::-1]
+        step = centres[1] - centres[0]
+        background = go.Image(z=image, x0=centres[0], dx=step, y0=centres[0], dy=step,
+                              hovertemplate="x %{x:.2f}, y %{y:.2f}<extra></extra>")
+    else:
+        values = output_values(output, problem, discretize=discretize).reshape(resolution, resolution)
+        background = go.Heatmap(
+            z=values[::-1], x=centres, y=centres, zmin=-1, zmax=1, colorscale=colors.DIVERGING_SCALE,
+            showscale=False, hovertemplate="x %{x:.2f}, y %{y:.2f}<br>output %{z:.2f}<extra></extra>",
+        )
+    class_count = output.shape[1] if problem == "multiclass" else 2
+    traces = [background, _points_trace(points_train, labels_train, problem, class_count, name="train",
+                                        outline=TRAIN_OUTLINE)]
+    if show_test and points_test is not None and labels_test is not None and len(points_test):
+        traces.append(_points_trace(points_test, labels_test, problem, class_count, name="test",
+                                    outline=TEST_OUTLINE))
+    axis = {"range": list(DOMAIN), "autorange": False, "constrain": "domain", "showgrid": False,
+            "zeroline": False, "ticks": "outside", "tickvals": [-6, -3, 0, 3, 6]}
+    # Layout given to the constructor (update_layout afterwards costs more), and template "none": copying
+    # Plotly's default template took most of the figure's build time (the page's theme styles it anyway).
+    layout = {"template": "none", "height": height, "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+              "showlegend": False, "uirevision": "boundary", "plot_bgcolor": "white", "xaxis": axis,
+              "yaxis": axis | {"scaleanchor": "x", "scaleratio": 1}}
+    return go.Figure(data=traces, layout=layout)
+
+
+# ---- hidden neurons ----------------------------------------------------------------------------------------
+def _sample_indices(resolution: int, size: int) -> np.ndarray:
+    # The grid cell nearest each thumbnail pixel's centre: plain striding when size divides resolution.
+    return ((np.arange(size) + 0.5) * resolution / size).astype(np.intp)
+
+
+def _neuron_scales(values: np.ndarray, activation: str | None) -> np.ndarray:
+    """Per-neuron divisor bringing values to [-1, 1] (values: (..., units))."""
+    units = values.shape[-1]
+    if activation in BOUNDED_ACTIVATIONS:
+        return np.ones(units, dtype=np.float32)
+    peak = np.nan_to_num(np.abs(values).reshape(-1, units).max(axis=0, initial=0.0))
+    if activation is None:
+        return np.maximum(peak, 1.0)  # unknown activation: only shrink what would leave the scale
+    return np.maximum(peak, 1e-6)  # a dead (all-zero) neuron stays grey rather than dividing by zero
+
+
+def neuron_images(probe_layers: Sequence[np.ndarray], activations: Sequence[str] | None = None, *,
+                  size: int = 40, resolution: int = 100) -> list[list[np.ndarray]]:
+    """Per layer given, per neuron: a (size, size, 3) uint8 image of the neuron's output on the grid.
+
+    ``probe_layers`` are (resolution**2, units) arrays, one per layer to draw (every array given is drawn):
+    the hidden layers are ``Snapshot.probe[:-1]``. ``activations`` are those layers' activations
+    (``spec.activations``). Colours follow TensorFlow Playground's scale: outputs of bounded activations
+    (tanh, softsign, sigmoid, binary_step) are drawn as they are, on [-1, 1]; unbounded ones (relu, linear,
+    elu, ...) are divided by the neuron's largest |value| on the grid so that each thumbnail uses the whole
+    scale (its shape shows, not its magnitude). Without ``activations`` a neuron is only scaled down when it
+    leaves [-1, 1]. Thumbnails sample the grid's nearest cells.
+    """
+    layers = list(probe_layers)
+    indices = _sample_indices(resolution, size)
+    images: list[list[np.ndarray]] = []
+    for layer_index, layer in enumerate(layers):
+        layer = np.asarray(layer, dtype=np.float32)
+        _check_grid(layer, resolution)
+        values = layer.reshape(resolution, resolution, -1)[np.ix_(indices, indices)]  # (size, size, units)
+        activation = activations[layer_index] if activations and layer_index < len(activations) else None
+        rgb = colorize(values / _neuron_scales(values, activation))  # (size, size, units, 3)
+        images.append(list(np.ascontiguousarray(np.moveaxis(rgb, 2, 0))))
+    return images
+
+
+# ---- data-set previews -------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=64)
+def preview_image(dataset_name: str, size: int = 64) -> np.ndarray:
+    """A (size, size, 3) uint8 thumbnail of a data set's points for the data-set picker (read-only, cached).
+
+    200 noise-free points as square dots on white: class colours, or for regression data sets the value's
+    colour, with the values stretched for contrast.
+    """
+    points, labels = generate_points(dataset_name, 200, 0, seed=1)
+    if dataset_name in REGRESSION_DATASETS:
+        # Stretched (to the whole scale, then a square root) and strongest drawn last, or the many values
+        # near 0 (grey on white) leave a thumbnail too faint to recognise.
+        labels = np.sign(labels) * np.sqrt(np.abs(labels) / max(float(np.abs(labels).max()), 1e-6))
+        order = np.argsort(np.abs(labels))
+        points, labels, fills = points[order], labels[order], colorize(labels[order])
+    else:
+        fills = point_rgb(labels, "binary")
+    image = np.empty((size, size, 3), dtype=np.uint8)
+    image[:] = hex_to_rgb(PREVIEW_BACKGROUND).astype(np.uint8)
+    span = DOMAIN[1] - DOMAIN[0]
+    dot = max(2, size // 24)  # square dots, dot x dot pixels
+    columns = np.clip(((points[:, 0] - DOMAIN[0]) / span * size).astype(np.intp), 0, size - dot)
+    rows = np.clip(((DOMAIN[1] - points[:, 1]) / span * size).astype(np.intp), 0, size - dot)
+    for row_offset in range(dot):
+        for column_offset in range(dot):
+            image[rows + row_offset, columns + column_offset] = fills
+    image.setflags(write=False)  # shared by every caller through the cache
+    return image

@@ -1,0 +1,216 @@
+import io
+
+import numpy as np
+import PIL.Image
+import pytest
+from matplotlib.collections import LineCollection
+from matplotlib.text import Text
+
+from playground.spec import RunSpec
+from playground.views import diagram
+from playground.views.colors import BLUE, ORANGE
+
+
+def random_weights(layer_sizes, seed=0):
+    """(W1, b1, ..., W_out, b_out) shaped like Snapshot.weights."""
+    rng = np.random.default_rng(seed)
+    weights = []
+    for units_in, units_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True):
+        weights += [rng.normal(0, 0.5, (units_in, units_out)), rng.normal(0, 0.1, units_out)]
+    return tuple(weights)
+
+
+def find_link(layout, layer, source_unit, target_unit):
+    (link,) = [link for link in layout.links if link.source.layer == layer and link.source.unit == source_unit
+               and link.target.unit == target_unit]
+    return link
+
+
+def traces_named(figure, ending):
+    return [trace for trace in figure.data if trace.name and trace.name.endswith(ending)]
+
+
+def hover_texts(figure, ending):
+    return [text for trace in traces_named(figure, ending) for text in trace.hovertext]
+
+
+def nodes_per_layer(layout):
+    return [sum(node.layer == layer.index for node in layout.nodes) for layer in layout.layers]
+
+
+def test_nodes_links_labels_and_kinds_of_a_small_network():
+    layout = diagram.layout_network([2, 4, 2, 1], ["tanh", "tanh", "sigmoid"])
+    assert nodes_per_layer(layout) == [2, 4, 2, 1]
+    assert len(layout.links) == 2 * 4 + 4 * 2 + 2 * 1
+    assert [node.kind for node in layout.nodes] == ["input"] * 2 + ["hidden"] * 6 + ["output"]
+    assert [node.label for node in layout.nodes if node.label] == ["X₁", "X₂", "ŷ"]
+    assert [layer.name for layer in layout.layers] == ["inputs", "hidden_1", "hidden_2", "output"]
+    assert layout.ellipses == ()
+    # Columns are centred on one line and the titles sit above the tallest one.
+    assert all(np.mean([node.y for node in layout.nodes if node.layer == index]) == 0 for index in range(4))
+    assert layout.title_y > max(node.y for node in layout.nodes)
+
+
+def test_layer_titles_read_like_the_keras_tutorial():
+    layout = diagram.layout_for_spec(RunSpec())
+    assert layout.titles == ("inputs = 2", "tanh(Σ n[X·w]+b) = 4 out", "tanh(Σ n[X·w]+b) = 2 out",
+                             "sigmoid(Σ n[X·w]+b) = 1 out")
+    spec = RunSpec.from_query("problem=multiclass&dataset=spiral&classes=3&layers=8&activation=relu"
+                              "&features=x1,x2,sinx1").spec
+    layout = diagram.layout_for_spec(spec)
+    assert layout.titles[-1] == "softmax(Σ n[X·w]+b) = 3 out"
+    assert [node.label for node in layout.nodes if node.kind == "input"] == ["X₁", "X₂", "sin(X₁)"]
+    assert [node.label for node in layout.nodes if node.kind == "output"] == ["class 0", "class 1", "class 2"]
+    no_hidden = diagram.layout_for_spec(RunSpec(layers=(), activations=(), dropout_rates=()))
+    assert no_hidden.titles == ("inputs = 2", "sigmoid(Σ n[X·w]+b) = 1 out")
+
+
+def test_a_64_unit_layer_shows_its_first_and_last_units_around_an_ellipsis():
+    layer_sizes = [2, 64, 32, 1]
+    layout = diagram.layout_network(layer_sizes, ["relu", "relu", "sigmoid"], random_weights(layer_sizes))
+    assert nodes_per_layer(layout) == [2, 10, 10, 1]
+    assert layout.layers[1].drawn_units == (0, 1, 2, 3, 4, 59, 60, 61, 62, 63)
+    assert len(layout.ellipses) == 2
+    # The ellipsis sits in the gap between unit 4 and unit 59, in the layer's column.
+    hidden = {node.unit: node for node in layout.nodes if node.layer == 1}
+    ellipsis_x, ellipsis_y = layout.ellipses[0]
+    assert ellipsis_x == hidden[4].x and hidden[59].y < ellipsis_y < hidden[4].y
+    # Links only among drawn nodes: every pair of drawn nodes of neighbouring layers, nothing else.
+    assert len(layout.links) == 2 * 10 + 10 * 10 + 10 * 1
+    drawn = set(layout.nodes)
+    assert all(link.source in drawn and link.target in drawn for link in layout.links)
+    assert layout.titles[1] == "relu(Σ n[X·w]+b) = 64 out"
+    small = diagram.layout_network([2, 64, 1], ["relu", "sigmoid"], max_nodes=4)
+    assert nodes_per_layer(small) == [2, 4, 1]
+
+
+def test_link_weights_and_biases_come_from_the_right_entries():
+    layer_sizes = [3, 64, 5, 2]
+    weights = random_weights(layer_sizes)
+    layout = diagram.layout_network(layer_sizes, ["tanh", "tanh", "softmax"], weights)
+    assert find_link(layout, 0, 2, 1).weight == weights[0][2, 1]
+    assert find_link(layout, 0, 0, 62).weight == weights[0][0, 62]
+    assert find_link(layout, 1, 61, 3).weight == weights[2][61, 3]
+    assert find_link(layout, 2, 4, 1).weight == weights[4][4, 1]
+    biases = {(node.layer, node.unit): node.bias for node in layout.nodes}
+    assert biases[(0, 1)] is None
+    assert biases[(1, 63)] == weights[1][63] and biases[(2, 0)] == weights[3][0]
+    assert biases[(3, 1)] == weights[5][1]
+
+
+def test_weights_of_a_keras_model_match_its_dense_kernels():
+    from playground.model import build_model
+
+    spec = RunSpec(initializer="playground", seed=5)
+    weights = tuple(build_model(spec, 2, 1).get_weights())  # Dense kernels and biases only: no Dropout here
+    layout = diagram.layout_for_spec(spec, weights)
+    assert find_link(layout, 0, 1, 3).weight == weights[0][1, 3]
+    assert find_link(layout, 1, 3, 0).weight == weights[2][3, 0]
+    assert find_link(layout, 2, 1, 0).weight == weights[4][1, 0]
+    assert [node.bias for node in layout.nodes if node.kind != "input"] == pytest.approx([0.1] * 7)
+
+
+def test_wrong_weights_are_refused_clearly():
+    assert diagram.weights_fit([2, 4, 1], random_weights([2, 4, 1]))
+    assert not diagram.weights_fit([2, 4, 1], random_weights([2, 3, 1]))
+    assert not diagram.weights_fit([2, 4, 1], random_weights([2, 4, 4, 1]))
+    with pytest.raises(ValueError, match="do not fit"):
+        diagram.layout_network([2, 4, 1], ["tanh", "sigmoid"], random_weights([2, 3, 1]))
+    with pytest.raises(ValueError, match="activations"):
+        diagram.layout_network([2, 4, 1], ["tanh"])
+    with pytest.raises(ValueError, match="input labels"):
+        diagram.layout_network([2, 4, 1], ["tanh", "sigmoid"], input_labels=["X₁"])
+
+
+def test_colour_follows_the_sign_and_width_grows_with_the_size_of_w():
+    layer_sizes = [2, 8, 8, 1]
+    layout = diagram.layout_network(layer_sizes, ["tanh", "tanh", "sigmoid"], random_weights(layer_sizes))
+    colors, widths = diagram.link_styles(layout)
+    weights = np.array([link.weight for link in layout.links])
+    assert colors == [BLUE if weight >= 0 else ORANGE for weight in weights]
+    assert BLUE in colors and ORANGE in colors
+    order = np.argsort(np.abs(weights))
+    assert np.all(np.diff(widths[order]) >= 0)
+    assert widths.max() == pytest.approx(diagram.MAX_LINK_WIDTH)
+    assert widths.min() >= diagram.MIN_LINK_WIDTH
+    # The Matplotlib figure draws exactly these colours and widths, under the nodes.
+    figure = diagram.diagram_figure(layout)
+    (links,) = [artist for artist in figure.axes[0].collections if isinstance(artist, LineCollection)]
+    assert np.allclose(links.get_linewidths(), widths)
+    assert links.get_zorder() < min(artist.get_zorder() for artist in figure.axes[0].collections
+                                    if artist is not links)
+
+
+def test_no_weights_yet_draws_thin_grey_links_everywhere():
+    layout = diagram.layout_network([2, 4, 2, 1], ["tanh", "tanh", "sigmoid"], None)
+    assert not layout.has_weights and layout.max_abs_weight == 0
+    assert all(link.weight is None for link in layout.links)
+    assert all(node.bias is None for node in layout.nodes)
+    colors, widths = diagram.link_styles(layout)
+    assert set(colors) == {diagram.NO_WEIGHT_COLOR} and set(widths) == {diagram.NO_WEIGHT_WIDTH}
+    assert diagram.figure_bytes(diagram.diagram_figure(layout), "png").startswith(b"\x89PNG")
+    texts = hover_texts(diagram.diagram_plotly(layout), "weights")
+    assert len(texts) == len(layout.links) and all(text.endswith("no weight yet") for text in texts)
+
+
+def test_png_at_300_dpi_svg_and_legible_text():
+    layer_sizes = [6, 8, 8, 8, 8, 8, 8, 1]
+    layout = diagram.layout_network(layer_sizes, ["tanh"] * 6 + ["sigmoid"], random_weights(layer_sizes))
+    figure = diagram.diagram_figure(layout, title="6 x 8 tanh")
+    assert figure.get_size_inches()[0] <= diagram.MAX_NATURAL_WIDTH + 0.01  # fits a printed page
+    sizes = [text.get_fontsize() for text in figure.findobj(Text) if text.get_text()]
+    assert sizes and min(sizes) >= 9
+    assert "tanh(Σ n[X·w]+b)\n= 8 out" in [text.get_text() for text in figure.findobj(Text)]
+    png = diagram.figure_bytes(figure, "png")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    image = PIL.Image.open(io.BytesIO(png))
+    assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+    assert image.width > 6 * 300 * 0.9
+    svg = diagram.figure_bytes(figure, "svg")
+    assert b"<svg" in svg
+    with pytest.raises(ValueError):
+        diagram.figure_bytes(figure, "gif")
+    assert diagram.diagram_figure(layout, width_inches=9).get_size_inches()[0] == pytest.approx(9)
+
+
+def test_plotly_hover_shows_each_weight_and_bias():
+    layer_sizes = [2, 3, 1]
+    weights = random_weights(layer_sizes)
+    layout = diagram.layout_network(layer_sizes, ["tanh", "sigmoid"], weights)
+    figure = diagram.diagram_plotly(layout)
+    link_texts = hover_texts(figure, "weights")
+    assert len(link_texts) == len(layout.links)
+    assert f"X₂ → hidden_1[1]: w = {weights[0][1, 1]:.4f}" in link_texts
+    assert f"hidden_1[2] → output[0]: w = {weights[2][2, 0]:.4f}" in link_texts
+    # The hover label takes the colour of the links it describes.
+    for trace in traces_named(figure, "weights"):
+        signs = {text.split("w = ")[1].startswith("-") for text in trace.hovertext}
+        assert [trace.hoverlabel.bgcolor] == [ORANGE if sign else BLUE for sign in signs]
+    node_texts = hover_texts(figure, "nodes")
+    assert "X₁" in node_texts
+    assert f"hidden_1[0]<br>bias = {weights[1][0]:.4f}" in node_texts
+    assert f"output[0] (ŷ)<br>bias = {weights[3][0]:.4f}" in node_texts
+    assert [annotation.text for annotation in figure.layout.annotations][1] == "tanh(Σ n[X·w]+b)<br>= 3 out"
+    assert figure.layout.uirevision and figure.layout.plot_bgcolor == "white"
+    assert figure.layout.xaxis.visible is False and figure.layout.yaxis.scaleanchor == "x"
+
+
+def test_plotly_groups_the_links_of_a_big_network_into_few_traces():
+    layer_sizes = [6, 8, 8, 8, 8, 8, 8, 1]
+    layout = diagram.layout_network(layer_sizes, ["tanh"] * 6 + ["sigmoid"], random_weights(layer_sizes))
+    figure = diagram.diagram_plotly(layout)
+    line_traces = [trace for trace in figure.data if trace.mode == "lines"]
+    assert len(line_traces) <= 2 * diagram.WIDTH_LEVELS
+    # Each link is (start, end, gap) in one of the traces.
+    assert sum(np.isnan(trace.x).sum() for trace in line_traces) == len(layout.links) == 6 * 8 + 5 * 64 + 8
+    # Every link has its own hover point, on the link itself.
+    hover_traces = traces_named(figure, "weights")
+    points = {point for trace in hover_traces for point in zip(trace.x, trace.y, strict=True)}
+    assert len(points) == len(layout.links)
+    link = find_link(layout, 3, 2, 5)
+    ((x, y),) = [(x, y) for trace in traces_named(figure, "weights")
+               for x, y, text in zip(trace.x, trace.y, trace.hovertext, strict=True)
+               if text.startswith("hidden_3[2] → hidden_4[5]")]
+    assert link.source.x < x < link.target.x
+    assert (y - link.source.y) * (link.target.x - link.source.x) == pytest.approx(
+        (link.target.y - link.source.y) * (x - link.source.x))
