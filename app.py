@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+from playground.ui.compat import keep_keras_session
+
+keep_keras_session()
+
 st.set_page_config(page_title="Playground: neural networks with real Keras", page_icon=":material/hub:",
                    layout="wide", initial_sidebar_state="expanded")
 

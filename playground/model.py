@@ -107,10 +107,9 @@ def metric_name(spec: RunSpec) -> str:
     return "accuracy" if spec.is_classification else "r2"
 
 
-def compiled_model(spec: RunSpec, input_count: int, output_units: int, steps_per_execution: int = 1) -> keras.Model:
-    """Build and compile; loss and metrics for display are computed apart (see training.Evaluator)."""
+def compiled_model(spec: RunSpec, input_count: int, output_units: int) -> keras.Model:
+    """Build and compile with the spec's optimizer and loss (for notebooks and exports; training jobs wrap
+    the model in ``engine.EpochTrainer``)."""
     model = build_model(spec, input_count, output_units)
-    # XLA fuses the many tiny ops of a small network: about 1.5x the epochs per second (bench/training.py).
-    model.compile(optimizer=make_optimizer(spec), loss=make_loss(spec), steps_per_execution=steps_per_execution,
-                  jit_compile=True)
+    model.compile(optimizer=make_optimizer(spec), loss=make_loss(spec))
     return model

@@ -7,10 +7,12 @@ stop, learning rate, epoch limit) are requests the thread takes up at the next e
 
 from __future__ import annotations
 
+import atexit
 import math
 import threading
 import time
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -116,8 +118,12 @@ class TrainingJob:
                 return
             self._state.status = Status.STARTING
             self._state.pause_requested = paused
-            self._thread = threading.Thread(target=self._run, name=f"training-{self.id}", daemon=True)
-            self._thread.start()
+            self._start_thread()
+
+    def _start_thread(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"training-{self.id}", daemon=True)
+        _LIVE_JOBS.add(self)
+        self._thread.start()
 
     def pause(self) -> None:
         with self._condition:
@@ -153,8 +159,7 @@ class TrainingJob:
             self._mark_running_locked()
             if self._thread is None:
                 self._state.status = Status.STARTING
-                self._thread = threading.Thread(target=self._run, name=f"training-{self.id}", daemon=True)
-                self._thread.start()
+                self._start_thread()
             self._condition.notify_all()
 
     def stop(self) -> None:
@@ -339,6 +344,24 @@ class TrainingJob:
             self._probe_time = now
             with self._condition:
                 self._state.probe, self._state.probe_epoch = probe, epoch
+
+
+# Jobs whose thread was started; at exit they are stopped and joined, because a daemon thread still inside
+# TensorFlow when the interpreter shuts down aborts the process ("terminate called ...", exit status 134).
+_LIVE_JOBS: weakref.WeakSet[TrainingJob] = weakref.WeakSet()
+EXIT_JOIN_SECONDS = 15.0
+
+
+@atexit.register
+def _stop_live_jobs() -> None:
+    jobs = list(_LIVE_JOBS)
+    for job in jobs:
+        job.stop()
+    deadline = time.monotonic() + EXIT_JOIN_SECONDS
+    for job in jobs:
+        job.join(max(0.0, deadline - time.monotonic()))
+    if _preload_thread is not None:
+        _preload_thread.join(max(0.0, deadline - time.monotonic()))
 
 
 _preload_lock = threading.Lock()

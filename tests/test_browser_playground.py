@@ -5,7 +5,6 @@ import urllib.parse
 import pytest
 
 from playground.spec import RunSpec
-
 from tests.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.slow

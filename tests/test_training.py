@@ -119,15 +119,15 @@ def test_an_exception_in_the_thread_surfaces_as_failed(job, monkeypatch):
     from playground import engine
 
     calls = {"count": 0}
-    original = engine.Engine.evaluate
+    original = engine.Engine.results  # called once per published epoch
 
-    def failing_evaluate(self):
+    def failing_results(self, values):
         calls["count"] += 1
         if calls["count"] == 4:
             raise RuntimeError("disk on fire")
-        return original(self)
+        return original(self, values)
 
-    monkeypatch.setattr(engine.Engine, "evaluate", failing_evaluate)
+    monkeypatch.setattr(engine.Engine, "results", failing_results)
     failing = job()
     failing.start()
     assert failing.join(timeout=60)

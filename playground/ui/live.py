@@ -97,4 +97,5 @@ def render_boundary(snapshot: Snapshot, spec: RunSpec, dataset: Dataset, *, show
 
 def render_curve(snapshot: Snapshot, *, log_scale: bool, smoothing: float) -> None:
     figure = loss_figure(snapshot.history, snapshot.metric, log_scale=log_scale, smoothing=smoothing, height=300)
-    st.plotly_chart(figure, key="loss_curve", config={"displayModeBar": False})
+    with st.container(key="loss_curve_box"):
+        st.plotly_chart(figure, key="loss_curve", config={"displayModeBar": False})

@@ -8,6 +8,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
+MAX_POINTS = 1500  # longer histories are thinned for drawing (every k-th epoch, always the last)
+TRAIN_COLOR, TEST_COLOR = "#333333", "#0877bd"
 
 
 def smooth(values: Sequence[float], weight: float) -> np.ndarray:
@@ -23,33 +25,55 @@ def smooth(values: Sequence[float], weight: float) -> np.ndarray:
     return smoothed
 
 
+def history_arrays(history: Sequence[dict[str, float]], keys: Sequence[str]) -> dict[str, np.ndarray]:
+    """Columns of the history as float arrays (missing values are NaN)."""
+    return {key: np.fromiter((record.get(key, np.nan) for record in history), float, len(history))
+            for key in keys}
+
+
+def _thinned(length: int) -> np.ndarray:
+    if length <= MAX_POINTS:
+        return np.arange(length)
+    step = int(np.ceil(length / MAX_POINTS))
+    indices = np.arange(0, length, step)
+    return indices if indices[-1] == length - 1 else np.append(indices, length - 1)
+
+
 def loss_figure(history: Sequence[dict[str, float]], metric: str, *, log_scale: bool = False,
                 smoothing: float = 0.0, show_metric: bool = True, height: int = 260) -> go.Figure:
-    """Train/test loss against epochs; the metric (dotted) on the right axis."""
-    epochs = [record["epoch"] for record in history]
-    figure = go.Figure()
-    for key, name, color in (("loss", "train loss", "#333333"), ("test_loss", "test loss", "#0877bd")):
-        figure.add_trace(go.Scatter(x=epochs, y=smooth([record[key] for record in history], smoothing),
-                                    name=name, mode="lines", line={"color": color, "width": 2}))
+    """Train/test loss against epochs; the metric (dotted) on the right axis.
+
+    Traces are plain dicts of NumPy arrays: this figure is rebuilt 4 times a second while training, and
+    Plotly's per-property validation of graph objects would cost more than everything else on the page.
+    """
+    label = METRIC_LABELS.get(metric, metric)
+    columns = history_arrays(history, ["epoch", "loss", "test_loss", metric, f"test_{metric}"])
+    shown = _thinned(len(history))
+    epochs = columns["epoch"][shown]
+    traces = [
+        {"type": "scatter", "x": epochs, "y": smooth(columns[key], smoothing)[shown], "name": name,
+         "mode": "lines", "line": {"color": color, "width": 2}}
+        for key, name, color in (("loss", "train loss", TRAIN_COLOR), ("test_loss", "test loss", TEST_COLOR))
+    ]
     if show_metric and history and metric in history[0]:
-        label = METRIC_LABELS.get(metric, metric)
-        for key, name, color in ((metric, f"train {label}", "#333333"), (f"test_{metric}", f"test {label}",
-                                                                          "#0877bd")):
-            figure.add_trace(go.Scatter(x=epochs, y=smooth([record[key] for record in history], smoothing),
-                                        name=name, mode="lines", yaxis="y2",
-                                        line={"color": color, "width": 1.5, "dash": "dot"}))
-    figure.update_layout(
-        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, uirevision="loss", template="none",
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 10},
-                "entrywidth": 0.5, "entrywidthmode": "fraction"},
-        xaxis={"title": {"text": "epoch", "standoff": 4}, "rangemode": "tozero"},
-        yaxis={"title": {"text": "loss", "standoff": 4}, "type": "log" if log_scale else "linear"},
-        yaxis2={"title": {"text": METRIC_LABELS.get(metric, metric), "standoff": 4}, "overlaying": "y",
-                "side": "right", "showgrid": False, "tickmode": "auto",
-                "range": [0, 1.02] if metric == "accuracy" else None,
-                "tickformat": ".0%" if metric == "accuracy" else None},
-        plot_bgcolor="white", paper_bgcolor="white", font={"size": 11},
-    )
-    figure.update_xaxes(showline=True, linecolor="#ccc", gridcolor="#eee")
-    figure.update_yaxes(showline=True, linecolor="#ccc", gridcolor="#eee")
-    return figure
+        traces += [
+            {"type": "scatter", "x": epochs, "y": smooth(columns[key], smoothing)[shown], "name": name,
+             "mode": "lines", "yaxis": "y2", "line": {"color": color, "width": 1.5, "dash": "dot"}}
+            for key, name, color in ((metric, f"train {label}", TRAIN_COLOR),
+                                     (f"test_{metric}", f"test {label}", TEST_COLOR))
+        ]
+    axis = {"showline": True, "linecolor": "#ccc", "gridcolor": "#eee", "zeroline": False}
+    layout = {
+        "height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "uirevision": "loss",
+        "template": "none", "plot_bgcolor": "white", "paper_bgcolor": "white", "font": {"size": 11},
+        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 10},
+                   "entrywidth": 0.5, "entrywidthmode": "fraction"},
+        "xaxis": {**axis, "title": {"text": "epoch", "standoff": 4}, "rangemode": "tozero", "automargin": True},
+        "yaxis": {**axis, "title": {"text": "loss", "standoff": 4}, "type": "log" if log_scale else "linear",
+                  "automargin": True},
+        "yaxis2": {**axis, "title": {"text": label, "standoff": 4}, "overlaying": "y", "side": "right",
+                   "showgrid": False, "automargin": True,
+                   "range": [0, 1.02] if metric == "accuracy" else None,
+                   "tickformat": ".0%" if metric == "accuracy" else None},
+    }
+    return go.Figure({"data": traces, "layout": layout})

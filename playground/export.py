@@ -1,0 +1,263 @@
+"""Exports of a run: a standalone Keras script, the history as CSV, the spec as JSON and the trained model.
+
+The script is ``templates/keras_script.py.tmpl`` filled in from the spec. It reuses the very source of the data
+generator, the feature code and the seed formula (read from ``data.py`` and ``model.py``), so it rebuilds the
+same arrays and the same initial weights; the tests run it.
+Writing it needs neither Keras nor TensorFlow: only ``model_bytes`` and ``load_model_bytes`` import them.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import importlib.resources
+import importlib.util
+import io
+import numbers
+import pathlib
+import re
+import string
+import tempfile
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from playground.data import GENERATORS
+from playground.spec import RunSpec
+
+if TYPE_CHECKING:
+    import keras
+
+# Keras class names of the seeded initialisers of options.INITIALIZERS ("playground" and "zeros" are apart).
+_INITIALIZER_CLASSES = {"glorot_uniform": "GlorotUniform", "glorot_normal": "GlorotNormal",
+                        "he_uniform": "HeUniform", "he_normal": "HeNormal", "lecun_normal": "LecunNormal"}
+_OPTIMIZERS = {"sgd": "SGD(learning_rate=LEARNING_RATE)",
+               "momentum": "SGD(learning_rate=LEARNING_RATE, momentum=0.9)",
+               "adam": "Adam(learning_rate=LEARNING_RATE)", "rmsprop": "RMSprop(learning_rate=LEARNING_RATE)",
+               "adagrad": "Adagrad(learning_rate=LEARNING_RATE)"}
+_LOSSES = {"binary_crossentropy": "BinaryCrossentropy", "sparse_categorical_crossentropy":
+           "SparseCategoricalCrossentropy", "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
+           "huber": "Huber"}
+_METRICS = {"binary": 'BinaryAccuracy(name="accuracy")',
+            "multiclass": 'SparseCategoricalAccuracy(name="accuracy")', "regression": 'R2Score(name="r2")'}
+_TARGETS = {
+    "binary": "targets = labels.reshape(-1, 1).astype(np.float32)  # one column of 0/1 for the sigmoid output",
+    "multiclass": "targets = labels.astype(np.int32)  # class indices, for the sparse categorical loss",
+    "regression": "targets = labels.reshape(-1, 1).astype(np.float32)  # one column of values in about [-1, 1]",
+}
+_INDENT = " " * 4
+
+
+# ---- the standalone script ---------------------------------------------------------------------------------
+def keras_script(spec: RunSpec) -> str:
+    """A standalone Python script (numpy and Keras only) that trains the spec's network on the spec's data.
+
+    ``python script.py --epochs 2`` trains with plain ``model.fit`` and prints the test loss and metric. Its
+    ``load_data()`` and ``build_model()`` can be used on their own: they give ``data.make_dataset(spec)``'s
+    arrays and ``model.build_model(spec, ...)``'s initial weights.
+    """
+    problems = spec.validate()
+    if problems:
+        raise ValueError("cannot export an invalid run spec: " + "; ".join(problems))
+    generator = GENERATORS[spec.dataset].__name__
+    data_code, data_names = _definitions("playground.data", [generator, "feature_matrix"])
+    model_parts = ["_KERNEL", "layer_seed"] + (["binary_step"] if "binary_step" in spec.activations else [])
+    seed_code, seed_names = _definitions("playground.model", model_parts)
+    renames = {name: name.lstrip("_") for name in data_names + seed_names if name.startswith("_")}
+    metric = "accuracy" if spec.is_classification else "r2"
+    callbacks = ""
+    if spec.patience > 0:  # as the app's EarlyStopping on the test loss (val_loss adds any weight penalty)
+        callbacks = '\n        callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE)],'
+    template = (importlib.resources.files("playground") / "templates" / "keras_script.py.tmpl").read_text("utf-8")
+    return string.Template(template).substitute(
+        description=spec.describe(),
+        query=spec.to_query(),
+        epochs=spec.epochs,
+        needs="numpy, scikit-learn and Keras" if spec.dataset == "moons" else "numpy and Keras",
+        settings=_settings(spec),
+        seed_code=_public_names(seed_code, renames),
+        data_code=_public_names(data_code, renames),
+        dataset=spec.dataset,
+        generator=renames.get(generator, generator),
+        classes="CLASSES" if spec.is_classification else "2",  # the regression generators take no class count
+        targets=_TARGETS[spec.problem],
+        build_model=_build_model(spec),
+        optimizer=_OPTIMIZERS[spec.optimizer],
+        loss=_LOSSES[spec.resolved_loss],
+        metric_class=_METRICS[spec.problem],
+        metric=metric,
+        callbacks=callbacks,
+    )
+
+
+def _settings(spec: RunSpec) -> str:
+    features = ", ".join(f'"{name}"' for name in spec.features) + ("," if len(spec.features) == 1 else "")
+    lines = [f"# The data: {spec.samples} points of the {spec.dataset} data set.",
+             f"SAMPLES = {spec.samples}",
+             f"NOISE_PERCENT = {spec.noise}"]
+    if spec.is_classification:
+        lines.append(f"CLASSES = {spec.classes if spec.problem == 'multiclass' else 2}")
+    lines += [f"DATA_SEED = {spec.data_seed}  # seeds the generator and the train/test split",
+              f"TRAIN_SHARE = {spec.train_share}  # percent of the points used for training",
+              f"FEATURES = ({features})  # the network's inputs, as functions of a point (x1, x2)",
+              "",
+              "# The network and its training.",
+              f"SEED = {spec.seed}  # seeds the initial weights, dropout and the batch order",
+              f"LEARNING_RATE = {float(spec.learning_rate)!r}",
+              f"BATCH_SIZE = {spec.batch_size}",
+              f"EPOCHS = {spec.epochs}"]
+    if spec.patience > 0:
+        lines.append(f"PATIENCE = {spec.patience}  # stop when the test loss has not improved for this many epochs")
+    return "\n".join(lines)
+
+
+def _build_model(spec: RunSpec) -> str:
+    lines = ["def build_model():",
+             f'{_INDENT}"""Dense layers named hidden_1, hidden_2, ... and output, as Playground builds them."""',
+             f'{_INDENT}inputs = keras.Input(shape=(len(FEATURES),), name="inputs")']
+    if _has_penalty(spec):
+        penalty = spec.regularization.upper()
+        lines.append(f"{_INDENT}regularizer = keras.regularizers.{penalty}({float(spec.regularization_rate)!r})")
+    previous = "inputs"
+    for index, (units, activation, dropout_rate) in enumerate(spec.hidden_layers, start=1):
+        activation_code = "binary_step" if activation == "binary_step" else f'"{activation}"'
+        lines += _dense_call(spec, index, str(units), activation_code, f'"hidden_{index}"', previous)
+        previous = "x"
+        if dropout_rate > 0:
+            lines.append(f"{_INDENT}x = keras.layers.Dropout({float(dropout_rate)!r}, "
+                         f'seed=layer_seed(SEED, {index}, DROPOUT), name="dropout_{index}")(x)')
+    units = "CLASSES" if spec.problem == "multiclass" else "1"
+    lines += _dense_call(spec, len(spec.layers) + 1, units, f'"{spec.output_activation}"', '"output"', previous,
+                         target="outputs")
+    lines.append(f'{_INDENT}return keras.Model(inputs, outputs, name="playground")')
+    return "\n".join(lines)
+
+
+def _dense_call(spec: RunSpec, index: int, units: str, activation: str, name: str, previous: str,
+                target: str = "x") -> list[str]:
+    """The lines of one Dense layer, mirroring model._initializers and model._regularizer."""
+    arguments = [units, f"activation={activation}"]
+    seed = f"seed=layer_seed(SEED, {index}, KERNEL)"
+    if spec.initializer == "playground":  # TensorFlow Playground: weights U(-0.5, 0.5), biases 0.1
+        arguments += [f"kernel_initializer=keras.initializers.RandomUniform(-0.5, 0.5, {seed})",
+                      "bias_initializer=keras.initializers.Constant(0.1)"]
+    elif spec.initializer == "zeros":
+        arguments.append('kernel_initializer="zeros"')
+    else:
+        arguments.append(f"kernel_initializer=keras.initializers.{_INITIALIZER_CLASSES[spec.initializer]}({seed})")
+    if _has_penalty(spec):
+        arguments.append("kernel_regularizer=regularizer")
+    arguments.append(f"name={name}")
+    inner = _INDENT * 2
+    return ([f"{_INDENT}{target} = keras.layers.Dense("] + [f"{inner}{argument}," for argument in arguments]
+            + [f"{_INDENT})({previous})"])
+
+
+def _has_penalty(spec: RunSpec) -> bool:
+    """Whether the model gets a kernel regulariser (model._regularizer's condition)."""
+    return spec.regularization != "none" and spec.regularization_rate > 0
+
+
+def _definitions(module: str, names: list[str]) -> tuple[str, list[str]]:
+    """The source of a module's top-level definitions of names, and of the module-level names they use.
+
+    Returns the code (in file order, decorators included) and every name it defines. Read from the file,
+    so that exporting does not import the module (``model.py`` would import Keras).
+    """
+    source = pathlib.Path(importlib.util.find_spec(module).origin).read_text(encoding="utf-8")
+    statements = {}
+    for node in ast.parse(source).body:
+        for defined in _defined_names(node):
+            statements[defined] = node
+    wanted, pending = [], list(names)
+    while pending:
+        node = statements[pending.pop()]
+        if node in wanted:
+            continue
+        wanted.append(node)
+        used = {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
+        pending += sorted(used & statements.keys())
+    wanted.sort(key=lambda node: node.lineno)
+    lines = source.splitlines()
+    code = "\n\n\n".join("\n".join(lines[_first_line(node) - 1:node.end_lineno]) for node in wanted)
+    return code, [name for node in wanted for name in _defined_names(node)]
+
+
+def _defined_names(node: ast.stmt) -> list[str]:
+    if isinstance(node, ast.FunctionDef | ast.ClassDef):
+        return [node.name]
+    if isinstance(node, ast.Assign):
+        return [child.id for target in node.targets for child in ast.walk(target) if isinstance(child, ast.Name)]
+    return []
+
+
+def _first_line(node: ast.stmt) -> int:
+    decorators = getattr(node, "decorator_list", [])
+    return min([node.lineno] + [decorator.lineno for decorator in decorators])
+
+
+def _public_names(code: str, renames: dict[str, str]) -> str:
+    """Private module names (_circle, _KERNEL) read better without the underscore in a script of their own."""
+    for old, new in renames.items():
+        code = re.sub(rf"(?<![\w.]){re.escape(old)}\b", new, code)
+    return code
+
+
+# ---- history, spec and model -------------------------------------------------------------------------------
+def history_csv(history: Iterable[Mapping[str, Any]]) -> str:
+    """CSV text of per-epoch records: a header of every key (first seen first), then one row per record.
+
+    A record without a key leaves its cell empty; NaN and infinities are written "nan", "inf" and "-inf".
+    No records give an empty string.
+    """
+    records = list(history)
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    if not columns:
+        return ""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([_csv_cell(record.get(column)) for column in columns])
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):  # NumPy scalars too, whose repr would be "np.float32(0.5)"
+        return repr(float(value))  # shortest text that reads back to the same float; "nan", "inf", "-inf"
+    return str(value)
+
+
+def spec_json(spec: RunSpec) -> str:
+    """The spec as JSON (what ``RunSpec.from_json`` reads back)."""
+    return spec.to_json()
+
+
+def model_bytes(model: keras.Model) -> bytes:
+    """The model in Keras's native ``.keras`` format (architecture, weights and optimiser state).
+
+    Save a model that is not training at the time (a paused or finished job's), or the weights may be torn.
+    """
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not optimizer.built:
+        # An untrained model's optimiser has no slot variables yet, and loading it would warn about the count.
+        optimizer.build(model.trainable_variables)
+    with tempfile.TemporaryDirectory() as directory:
+        path = pathlib.Path(directory) / "model.keras"
+        model.save(path)
+        return path.read_bytes()
+
+
+def load_model_bytes(data: bytes) -> keras.Model:
+    """A model from ``model_bytes``, loaded with Keras's safe mode on (no arbitrary code is run)."""
+    import keras
+
+    import playground.model  # noqa: F401 (registers the binary_step activation for deserialisation)
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = pathlib.Path(directory) / "model.keras"
+        path.write_bytes(data)
+        return keras.saving.load_model(path, safe_mode=True)
