@@ -33,7 +33,9 @@ WATCH_JS = """() => {
   play.addEventListener('click', () => { state.click = performance.now(); }, {capture: true});
   const watch = () => {
     const plot = document.querySelector('.st-key-loss_curve_box .js-plotly-plot');
-    const n = plot && plot.data && plot.data[0] && plot.data[0].x ? plot.data[0].x.length : 0;
+    // Plotly decodes the figure's typed arrays into _fullData; _length is the number of points drawn.
+    const trace = plot && plot._fullData && plot._fullData[0];
+    const n = trace ? (trace._length ?? (trace.x ? trace.x.length : 0)) : 0;
     if (state.click !== null) {
       if (n >= 1 && state.firstPoint === null) state.firstPoint = performance.now();
       if (n >= 2 && state.firstEpoch === null) state.firstEpoch = performance.now();

@@ -57,10 +57,9 @@ def live_views() -> None:
     current = controller.snapshot()
     job = controller.job()
     live.render_status(current)
-    network, boundary, curve = st.columns([0.4, 0.3, 0.3], gap="medium")
+    network, boundary, curve = st.columns([0.38, 0.28, 0.34], gap="medium")
     with network:
         live.render_network(current, controller.spec, job.dataset)
-        live.render_neurons(current, controller.spec)
     with boundary:
         with st.container(horizontal=True, gap="small"):
             show_test = st.toggle("Show test data", key="show_test")

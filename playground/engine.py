@@ -97,7 +97,7 @@ class Engine:
         metric = "accuracy" if spec.is_classification else "r2"
         self.result_names = ("loss", "test_loss", metric, f"test_{metric}")
         evaluation = self._make_evaluation()
-        self._evaluate = tf.function(evaluation, jit_compile=True)
+        self._evaluate = evaluation  # epoch 0 only: eager, so the first point appears without a compile
         self.trainer = EpochTrainer(self.model, spec.batch_size, len(dataset.x_train), evaluation, name="trainer")
         # XLA fuses the many tiny ops of a small network and the mini-batch loop into one call.
         self.trainer.compile(optimizer=make_optimizer(spec), loss=make_loss(spec), jit_compile=True)

@@ -1,5 +1,6 @@
 """Browser tests: Playwright driving Debian's Chromium against `streamlit run` on 127.0.0.1."""
 
+import pathlib
 import urllib.parse
 
 import pytest
@@ -46,6 +47,7 @@ def test_shared_url_play_pause_step_reset(page, app_url):
 
     page.get_by_role("button", name="Step", exact=True).click()
     wait_for_epoch(page, f"epoch === {held + 1}")
+    page.get_by_role("button", name="Play", exact=True).wait_for()
     page.wait_for_timeout(1000)
     assert epoch_of(page) == held + 1  # exactly one epoch
 
@@ -55,3 +57,33 @@ def test_shared_url_play_pause_step_reset(page, app_url):
     page.get_by_role("button", name="Reset", exact=True).click()
     wait_for_epoch(page, "epoch === 0")
     assert epoch_of(page) == 0
+
+
+def test_downloads_spec_json_and_keras_script(page, app_url):
+    page.goto(f"{app_url}/?dataset=xor&layers=3&activation=relu&seed=4")
+    wait_for_app(page)
+    page.get_by_text("Share and export").click()
+    link = page.locator(".stCode").first
+    link.wait_for()
+    shared = RunSpec.from_query(urllib.parse.urlparse(link.inner_text().strip()).query)
+    assert shared.ok and shared.spec.dataset == "xor" and shared.spec.layers == (3,)
+
+    with page.expect_download() as spec_download:
+        page.get_by_role("button", name="Spec JSON").click()
+    parsed = RunSpec.from_json(pathlib.Path(spec_download.value.path()).read_text())
+    assert parsed.ok and parsed.spec == shared.spec
+
+    with page.expect_download() as script_download:
+        page.get_by_role("button", name="Keras script").click()
+    script = pathlib.Path(script_download.value.path()).read_text()
+    assert script_download.value.suggested_filename.endswith(".py")
+    compile(script, "exported.py", "exec")
+    assert "model.fit(" in script and "import playground" not in script
+
+
+def test_presentation_mode_hides_the_sidebar(page, app_url):
+    page.goto(f"{app_url}/?present=true")
+    wait_for_app(page)
+    page.get_by_test_id("stSidebar").wait_for(state="hidden", timeout=15_000)
+    page.wait_for_url(lambda url: "present=true" in url, timeout=15_000)
+    page.screenshot(path=str(SCREENSHOTS / "presentation.png"))

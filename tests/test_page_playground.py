@@ -109,3 +109,17 @@ def test_step_trains_exactly_one_epoch_and_reset_returns_to_zero():
     assert epoch(app) == 1 and "Paused." in status_line(app)
     app.button(key="reset").click().run()
     assert epoch(app) == 0 and "Ready" in status_line(app)
+
+
+def test_presentation_mode_from_the_url_and_the_exports_are_offered():
+    app = open_app({"present": "true"})
+    assert app.toggle(key="present").value is True
+    assert app.query_params["present"] == "true"
+    labels = {button.label for button in app.get("download_button")}
+    assert {"Diagram PNG", "Diagram SVG", "Loss curve PNG", "Boundary PNG", "History CSV", "Spec JSON",
+            "Model .keras", "Keras script"} <= labels
+
+
+def test_a_binary_step_network_explains_its_zero_gradient():
+    app = open_app({"activation": "binary_step"})
+    assert any("zero derivative" in caption.value for caption in app.caption)

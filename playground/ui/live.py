@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.controller import GRID_RESOLUTION
 from playground.data import Dataset
 from playground.spec import RunSpec
 from playground.training import Snapshot, Status
-from playground.views.boundary import boundary_figure, neuron_images
+from playground.views.boundary import boundary_picture, neuron_images
 from playground.views.curves import METRIC_LABELS, loss_figure
-from playground.views.diagram import diagram_plotly, layout_for_spec, weights_fit
+from playground.views.diagram import layout_for_spec, weights_fit
+from playground.views.diagram_svg import diagram_svg
 
 STATUS_TEXT = {
     Status.IDLE: "Ready: press Play to train, or Step for one epoch.",
@@ -21,6 +23,12 @@ STATUS_TEXT = {
     Status.FINISHED: "Finished",
     Status.STOPPED: "Stopped.",
 }
+
+
+def chart_config(snapshot: Snapshot) -> dict:
+    """Static charts while training (no hover or zoom layers to rebuild 4 times a second: about a third less
+    browser work per update), interactive ones when paused or done, when hovering a link is worth it."""
+    return {"displayModeBar": False, "staticPlot": snapshot.status in (Status.RUNNING, Status.STARTING)}
 
 
 def format_metric(metric: str, value: float | None) -> str:
@@ -56,11 +64,21 @@ def render_status(snapshot: Snapshot) -> None:
 
 
 def render_network(snapshot: Snapshot, spec: RunSpec, dataset: Dataset) -> None:
+    """The network, links weighted by the current weights, each hidden node showing its neuron's heatmap."""
     sizes = [dataset.input_count, *spec.layers, dataset.output_units]
     weights = snapshot.weights if weights_fit(sizes, snapshot.weights) else None
     layout = layout_for_spec(spec, weights=weights, input_labels=list(dataset.feature_names),
                              output_units=dataset.output_units, output_labels=output_labels(dataset))
-    st.plotly_chart(diagram_plotly(layout, height=300), key="network", config={"displayModeBar": False})
+    pictures = {}
+    if snapshot.probe is not None and len(snapshot.probe) == len(sizes) - 1:
+        drawn = {(node.layer, node.unit) for node in layout.nodes if node.kind == "hidden"}
+        for layer, images in enumerate(neuron_images(snapshot.probe[:-1], spec.activations, size=24), start=1):
+            pictures.update({(layer, unit): image for unit, image in enumerate(images) if (layer, unit) in drawn})
+    with st.container(key="network_box"):
+        # Markdown, not st.html: st.html's sanitiser drops inline SVG.
+        st.markdown(diagram_svg(layout, pictures), unsafe_allow_html=True)
+    st.caption("Hover a link for its weight, a node for its bias. Inside each hidden node: what that neuron "
+               "outputs over the plane (blue positive, orange negative).")
 
 
 def output_labels(dataset: Dataset) -> list[str]:
@@ -69,33 +87,21 @@ def output_labels(dataset: Dataset) -> list[str]:
     return ["ŷ"]
 
 
-def render_neurons(snapshot: Snapshot, spec: RunSpec) -> None:
-    """TensorFlow Playground's per-neuron heatmaps: what each hidden neuron responds to over the plane."""
-    if snapshot.probe is None or not spec.layers:
-        return
-    images = neuron_images(snapshot.probe[:-1], spec.activations, size=40)
-    with st.container(key="neurons", horizontal=True, gap="small"):
-        for index, layer_images in enumerate(images, start=1):
-            shown = layer_images[:8]
-            captions = [f"{index}.{unit + 1}" for unit in range(len(shown))]
-            with st.container(gap=None, width="content"):
-                st.caption(f"layer {index}" + (f" (first 8 of {len(layer_images)})" if len(layer_images) > 8 else ""))
-                st.image(shown, width=34, caption=captions)
-
-
 def render_boundary(snapshot: Snapshot, spec: RunSpec, dataset: Dataset, *, show_test: bool,
                     discretize: bool) -> None:
+    """TensorFlow Playground's output view: the model's output over the plane, the data on top."""
     if snapshot.probe is None or not dataset.is_2d:
         st.info("The decision boundary appears once the model is built.", icon=":material/grid_on:")
         return
-    figure = boundary_figure(snapshot.probe[-1], spec.problem, points_train=dataset.points_train,
-                             labels_train=dataset.labels_train(), points_test=dataset.points_test,
-                             labels_test=dataset.labels_test(), show_test=show_test, discretize=discretize,
-                             height=300)
-    st.plotly_chart(figure, key="boundary", config={"displayModeBar": False})
+    picture = boundary_picture(snapshot.probe[-1], spec.problem, points_train=dataset.points_train,
+                               labels_train=dataset.labels_train(), points_test=dataset.points_test,
+                               labels_test=dataset.labels_test(), show_test=show_test, discretize=discretize,
+                               resolution=GRID_RESOLUTION, size=300)
+    with st.container(key="boundary_box"):
+        st.image(picture, width=270, caption="X₁ from −6 to 6 (left to right), X₂ from −6 to 6 (bottom to top)")
 
 
 def render_curve(snapshot: Snapshot, *, log_scale: bool, smoothing: float) -> None:
     figure = loss_figure(snapshot.history, snapshot.metric, log_scale=log_scale, smoothing=smoothing, height=300)
     with st.container(key="loss_curve_box"):
-        st.plotly_chart(figure, key="loss_curve", config={"displayModeBar": False})
+        st.plotly_chart(figure, key="loss_curve", config=chart_config(snapshot))

@@ -202,6 +202,13 @@ def boundary_figure(output: np.ndarray, problem: str, *, points_train: np.ndarra
     return go.Figure(data=traces, layout=layout)
 
 
+def coarsen(output: np.ndarray, resolution: int, factor: int) -> np.ndarray:
+    """Grid output at resolution/factor, each cell the mean of its factor x factor block (same row order)."""
+    units = output.shape[1] if output.ndim == 2 else 1
+    blocks = np.asarray(output).reshape(resolution // factor, factor, resolution // factor, factor, units)
+    return blocks.mean(axis=(1, 3)).reshape(-1, units)
+
+
 # ---- hidden neurons ----------------------------------------------------------------------------------------
 def _sample_indices(resolution: int, size: int) -> np.ndarray:
     # The grid cell nearest each thumbnail pixel's centre: plain striding when size divides resolution.
@@ -271,4 +278,50 @@ def preview_image(dataset_name: str, size: int = 64) -> np.ndarray:
         for column_offset in range(dot):
             image[rows + row_offset, columns + column_offset] = fills
     image.setflags(write=False)  # shared by every caller through the cache
+    return image
+
+
+# ---- the live output view as a picture -----------------------------------------------------------------------
+_DISC_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _disc_offsets(radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column offsets of a filled disc (cached per radius)."""
+    if radius not in _DISC_CACHE:
+        span = np.arange(-radius, radius + 1)
+        rows, columns = np.meshgrid(span, span, indexing="ij")
+        inside = rows**2 + columns**2 <= radius**2
+        _DISC_CACHE[radius] = rows[inside], columns[inside]
+    return _DISC_CACHE[radius]
+
+
+def _draw_points(image: np.ndarray, points: np.ndarray, fills: np.ndarray, outline: np.ndarray,
+                 radius: int) -> None:
+    size = image.shape[0]
+    span = DOMAIN[1] - DOMAIN[0]
+    columns = np.rint((points[:, 0] - DOMAIN[0]) / span * (size - 1)).astype(np.intp)
+    rows = np.rint((DOMAIN[1] - points[:, 1]) / span * (size - 1)).astype(np.intp)
+    for disc_radius, colour in ((radius, None), (radius - 1, fills)):
+        row_offsets, column_offsets = _disc_offsets(disc_radius)
+        r = np.clip(rows[:, None] + row_offsets[None, :], 0, size - 1)
+        c = np.clip(columns[:, None] + column_offsets[None, :], 0, size - 1)
+        image[r, c] = outline if colour is None else colour[:, None, :]
+
+
+def boundary_picture(output: np.ndarray, problem: str, *, points_train: np.ndarray, labels_train: np.ndarray,
+                     points_test: np.ndarray | None = None, labels_test: np.ndarray | None = None,
+                     show_test: bool = False, discretize: bool = False, resolution: int = 100,
+                     size: int = 300) -> np.ndarray:
+    """The output view as an RGB picture (size x size, y up), data points drawn on top: TensorFlow Playground's
+    look, and far cheaper for a browser to show 4 times a second than a Plotly heatmap (about 2x the page
+    updates per second in Chromium on 2 cores, measured with bench/ui.py)."""
+    background = output_image(output, problem, discretize=discretize, resolution=resolution)
+    scale = int(np.ceil(size / resolution))
+    image = np.repeat(np.repeat(background, scale, axis=0), scale, axis=1)[:size, :size].copy()
+    radius = max(3, size // 75)
+    _draw_points(image, points_train, point_rgb(labels_train, problem), hex_to_rgb(TRAIN_OUTLINE).astype(np.uint8),
+                 radius)
+    if show_test and points_test is not None and labels_test is not None and len(points_test):
+        _draw_points(image, points_test, point_rgb(labels_test, problem),
+                     hex_to_rgb(TEST_OUTLINE).astype(np.uint8), radius)
     return image

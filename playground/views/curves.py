@@ -8,7 +8,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
-MAX_POINTS = 1500  # longer histories are thinned for drawing (every k-th epoch, always the last)
+SHORT_LABELS = {"accuracy": "acc."}
+MAX_POINTS = 500  # longer histories are thinned for drawing (every k-th epoch, always the last)
 TRAIN_COLOR, TEST_COLOR = "#333333", "#0877bd"
 
 
@@ -59,8 +60,8 @@ def loss_figure(history: Sequence[dict[str, float]], metric: str, *, log_scale: 
         traces += [
             {"type": "scatter", "x": epochs, "y": smooth(columns[key], smoothing)[shown], "name": name,
              "mode": "lines", "yaxis": "y2", "line": {"color": color, "width": 1.5, "dash": "dot"}}
-            for key, name, color in ((metric, f"train {label}", TRAIN_COLOR),
-                                     (f"test_{metric}", f"test {label}", TEST_COLOR))
+            for key, name, color in ((metric, f"train {SHORT_LABELS.get(metric, label)}", TRAIN_COLOR),
+                                     (f"test_{metric}", f"test {SHORT_LABELS.get(metric, label)}", TEST_COLOR))
         ]
     axis = {"showline": True, "linecolor": "#ccc", "gridcolor": "#eee", "zeroline": False}
     layout = {
@@ -73,7 +74,7 @@ def loss_figure(history: Sequence[dict[str, float]], metric: str, *, log_scale: 
                   "automargin": True},
         "yaxis2": {**axis, "title": {"text": label, "standoff": 4}, "overlaying": "y", "side": "right",
                    "showgrid": False, "automargin": True,
-                   "range": [0, 1.02] if metric == "accuracy" else None,
-                   "tickformat": ".0%" if metric == "accuracy" else None},
+                   **({"range": [0, 1.02], "tickformat": ".0%", "tickvals": [0, 0.25, 0.5, 0.75, 1.0]}
+                      if metric == "accuracy" else {})},
     }
     return go.Figure({"data": traces, "layout": layout})

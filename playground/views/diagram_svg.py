@@ -1,0 +1,112 @@
+"""The network diagram as an SVG string, for the live page.
+
+Same layout, colours and widths as the Matplotlib and Plotly drawings in ``diagram.py``, but plain SVG is cheap
+for a browser to replace 4 times a second (Plotly's redraw was the page's largest cost in Chromium), hovering a
+link or a node shows its weight or bias (native tooltips), and each hidden node can show its neuron's heatmap,
+as TensorFlow Playground does.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping
+from html import escape as escape_html
+
+import numpy as np
+from PIL import Image
+
+from playground.views.diagram import ELLIPSIS, NODE_COLORS, NODE_RADIUS, NetworkLayout, link_styles
+
+PIXELS_PER_SLOT = 30
+TITLE_HEIGHT = 34  # two lines of 12 px titles
+TITLE_STAGGER = 30  # extra room when neighbouring titles would touch: every other one moves up
+CHARACTER_PIXELS = 6.3  # average width of a 12 px sans-serif character
+MARGIN = 8
+LABEL_ROOM = 48  # pixels left and right for input and output labels
+
+
+def escape(text: str) -> str:
+    # The page shows the SVG through Markdown: underscores and asterisks in text would turn into emphasis.
+    return escape_html(text).replace("_", "&#95;").replace("*", "&#42;")
+
+
+def png_data_uri(image: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def diagram_svg(layout: NetworkLayout, node_images: Mapping[tuple[int, int], np.ndarray] | None = None,
+                max_height: int = 320) -> str:
+    """The diagram as an SVG element. ``node_images`` maps (layer, unit) to an RGB picture for that node."""
+    node_images = node_images or {}
+    scale = PIXELS_PER_SLOT
+    left = min(layer.x for layer in layout.layers)
+    right = max(layer.x for layer in layout.layers)
+    top = max(layer.top for layer in layout.layers) + NODE_RADIUS
+    bottom = layout.bottom - NODE_RADIUS
+    spacing = min((b.x - a.x for a, b in zip(layout.layers, layout.layers[1:], strict=False)), default=99) * scale
+    widest_title = max(len(layer.title.split(" = ")[0]) for layer in layout.layers) * CHARACTER_PIXELS
+    stagger = TITLE_STAGGER if widest_title > spacing - 6 else 0
+    width = (right - left) * scale + 2 * LABEL_ROOM
+    height = (top - bottom) * scale + TITLE_HEIGHT + stagger + 2 * MARGIN
+
+    def px(x: float) -> float:
+        return round((x - left) * scale + LABEL_ROOM, 1)
+
+    def py(y: float) -> float:
+        return round((top - y) * scale + TITLE_HEIGHT + stagger + MARGIN, 1)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+             f'style="width:100%;max-height:{max_height}px" font-family="sans-serif" role="img" '
+             f'aria-label="network diagram">']
+    colors, widths = link_styles(layout)
+    for link, color, width in zip(layout.links, colors, widths, strict=True):
+        tip = f"{link.source.name} → {link.target.name}: " + (
+            "no weight yet" if link.weight is None else f"w = {link.weight:.4f}")
+        x1, y1, x2, y2 = px(link.source.x), py(link.source.y), px(link.target.x), py(link.target.y)
+        # A wide transparent line under the visible one makes thin links easy to hover.
+        parts.append(f'<g class="link"><title>{escape(tip)}</title>'
+                     f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="transparent" stroke-width="7"/>'
+                     f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{color}" '
+                     f'stroke-width="{width * 4 / 3:.2f}"/></g>')
+    radius = NODE_RADIUS * scale
+    for node in layout.nodes:
+        fill, edge = NODE_COLORS[node.kind]
+        tip = node.name + (f" ({node.label})" if node.label and node.label != node.name else "")
+        if node.bias is not None:
+            tip += f", bias = {node.bias:.4f}"
+        x, y = px(node.x), py(node.y)
+        picture = node_images.get((node.layer, node.unit))
+        parts.append(f'<g class="node"><title>{escape(tip)}</title>')
+        if picture is not None:
+            clip = f"clip-{node.layer}-{node.unit}"
+            parts.append(f'<clipPath id="{clip}"><circle cx="{x}" cy="{y}" r="{radius:.1f}"/></clipPath>'
+                         f'<image href="{png_data_uri(picture)}" x="{x - radius:.1f}" y="{y - radius:.1f}" '
+                         f'width="{2 * radius:.1f}" height="{2 * radius:.1f}" clip-path="url(#{clip})" '
+                         f'preserveAspectRatio="none"/>'
+                         f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="none" stroke="{edge}" '
+                         f'stroke-width="1.5"/>')
+        else:
+            parts.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="{fill}" stroke="{edge}" '
+                         f'stroke-width="1.5"/>')
+        parts.append("</g>")
+        if node.label:
+            anchor, shift = ("end", -radius - 5) if node.kind == "input" else ("start", radius + 5)
+            parts.append(f'<text x="{x + shift:.1f}" y="{y + 4:.1f}" font-size="13" fill="#444" '
+                         f'text-anchor="{anchor}">{escape(node.label)}</text>')
+    for x, y in layout.ellipses:
+        parts.append(f'<text x="{px(x)}" y="{py(y) + 6:.1f}" font-size="18" fill="#444" '
+                     f'text-anchor="middle">{ELLIPSIS}</text>')
+    for index, layer in enumerate(layout.layers):
+        lines = layer.title.split(" = ")
+        first, second = (lines[0], "= " + lines[1]) if len(lines) == 2 else (layer.title, "")
+        if layer.activation is None:
+            first, second = "inputs", f"= {layer.units}"
+        x = px(layer.x)
+        drop = stagger if index % 2 else 0
+        parts.append(f'<text x="{x}" y="{MARGIN + 12 + drop}" font-size="12" fill="#222" text-anchor="middle">'
+                     f'{escape(first)}<tspan x="{x}" dy="14">{escape(second)}</tspan></text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,63 @@
+import re
+
+import numpy as np
+
+from playground.data import grid_points
+from playground.spec import RunSpec
+from playground.views.boundary import boundary_picture
+from playground.views.colors import BLUE, ORANGE
+from playground.views.diagram import layout_for_spec
+from playground.views.diagram_svg import diagram_svg
+
+
+def weights_for(sizes, seed=0):
+    rng = np.random.default_rng(seed)
+    weights = []
+    for units_in, units_out in zip(sizes[:-1], sizes[1:], strict=False):
+        weights += [rng.normal(size=(units_in, units_out)).astype(np.float32), rng.normal(size=units_out)]
+    return tuple(weights)
+
+
+def test_every_link_and_node_has_a_tooltip_with_its_weight_or_bias():
+    spec = RunSpec()
+    weights = weights_for([2, 4, 2, 1])
+    layout = layout_for_spec(spec, weights=weights, output_units=1)
+    svg = diagram_svg(layout)
+    titles = re.findall(r"<title>(.*?)</title>", svg)
+    assert len(titles) == len(layout.links) + len(layout.nodes)
+    # hidden_1[2] -> hidden_2[1] is W2[2, 1]; underscores are escaped for Markdown
+    expected = f"hidden&#95;1[2] → hidden&#95;2[1]: w = {weights[2][2, 1]:.4f}"
+    assert expected in titles
+    assert f"bias = {weights[1][3]:.4f}" in svg
+    assert "tanh(Σ n[X·w]+b)" in svg and "= 4 out" in svg and "sigmoid(Σ n[X·w]+b)" in svg
+
+
+def test_link_colour_follows_the_sign():
+    layout = layout_for_spec(RunSpec(layers=(1,), activations=("tanh",), dropout_rates=(0.0,)),
+                             weights=(np.array([[2.0], [-1.0]]), np.zeros(1), np.array([[0.5]]), np.zeros(1)),
+                             output_units=1)
+    svg = diagram_svg(layout)
+    visible = re.findall(r'stroke="(#[0-9a-fA-F]{6})" stroke-width', svg)
+    assert visible.count(BLUE) == 2 and visible.count(ORANGE) == 1
+
+
+def test_hidden_nodes_show_their_heatmaps_and_large_layers_an_ellipsis():
+    spec = RunSpec(layers=(64,), activations=("relu",), dropout_rates=(0.0,))
+    layout = layout_for_spec(spec, weights=weights_for([2, 64, 1]), output_units=1)
+    pictures = {(1, unit): np.zeros((8, 8, 3), dtype=np.uint8) for unit in range(64)}
+    svg = diagram_svg(layout, pictures)
+    assert svg.count("<image ") == 10  # only the drawn nodes
+    assert "⋮" in svg and svg.startswith("<svg") and svg.endswith("</svg>")
+
+
+def test_boundary_picture_puts_positive_y_at_the_top_and_draws_points():
+    grid = grid_points(100)
+    output = (grid[:, 1:2] > 0).astype(np.float32)  # sigmoid output 1 above the x axis, 0 below
+    points = np.array([[0.0, 3.0]], dtype=np.float32)
+    picture = boundary_picture(output, "binary", points_train=points, labels_train=np.array([1]), size=300)
+    assert picture.shape == (300, 300, 3) and picture.dtype == np.uint8
+    assert tuple(picture[5, 5]) == tuple(int(BLUE[i:i + 2], 16) for i in (1, 3, 5))
+    assert tuple(picture[295, 5]) == tuple(int(ORANGE[i:i + 2], 16) for i in (1, 3, 5))
+    row, column = int((6 - 3) / 12 * 299), 150
+    ring = picture[row - 4:row + 5, column - 4:column + 5]
+    assert (ring == 255).all(axis=2).any()  # the white outline of the point
