@@ -52,6 +52,8 @@ def test_shared_url_play_pause_step_reset(page, app_url):
     assert epoch_of(page) == held + 1  # exactly one epoch
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.mouse.move(700, 700)  # no tooltip in the picture
+    page.wait_for_timeout(500)
     page.screenshot(path=str(SCREENSHOTS / "playground.png"))
 
     page.get_by_role("button", name="Reset", exact=True).click()

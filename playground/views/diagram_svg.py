@@ -49,11 +49,12 @@ def diagram_svg(layout: NetworkLayout, node_images: Mapping[tuple[int, int], np.
     spacing = min((b.x - a.x for a, b in zip(layout.layers, layout.layers[1:], strict=False)), default=99) * scale
     widest_title = max(len(layer.title.split(" = ")[0]) for layer in layout.layers) * CHARACTER_PIXELS
     stagger = TITLE_STAGGER if widest_title > spacing - 6 else 0
-    width = (right - left) * scale + 2 * LABEL_ROOM
+    room = max(LABEL_ROOM, widest_title / 2 + 4)  # the end layers' titles must fit too
+    width = (right - left) * scale + 2 * room
     height = (top - bottom) * scale + TITLE_HEIGHT + stagger + 2 * MARGIN
 
     def px(x: float) -> float:
-        return round((x - left) * scale + LABEL_ROOM, 1)
+        return round((x - left) * scale + room, 1)
 
     def py(y: float) -> float:
         return round((top - y) * scale + TITLE_HEIGHT + stagger + MARGIN, 1)
