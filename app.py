@@ -1,4 +1,8 @@
-"""Playground: the Streamlit entry point. `make run` serves it; each page is a small module in pages/."""
+"""Playground: the Streamlit entry point. `make run` serves it; each page is a small module in app_pages/.
+
+Not `pages/`: Streamlit treats a `pages/` folder beside the entry script as a legacy multipage app, and a deep
+link such as /forward would then run that page without this file (no page config, no navigation).
+"""
 
 import streamlit as st
 
@@ -9,7 +13,16 @@ keep_keras_session()
 st.set_page_config(page_title="Playground: neural networks with real Keras", page_icon=":material/hub:",
                    layout="wide", initial_sidebar_state="expanded")
 
-navigation = st.navigation([
-    st.Page("pages/playground.py", title="Playground", icon=":material/hub:", default=True),
-])
+navigation = st.navigation({
+    "Train": [
+        st.Page("app_pages/playground_page.py", title="Playground", icon=":material/hub:", default=True,
+                url_path="playground"),
+    ],
+    "Learn the arithmetic": [
+        st.Page("app_pages/forward.py", title="Forward pass", icon=":material/arrow_forward:"),
+        st.Page("app_pages/backprop.py", title="Backpropagation", icon=":material/arrow_back:"),
+        st.Page("app_pages/activations.py", title="Activation functions", icon=":material/show_chart:"),
+        st.Page("app_pages/descent.py", title="Gradient descent", icon=":material/trending_down:"),
+    ],
+})
 navigation.run()

@@ -155,7 +155,10 @@ class Engine:
         """Each Dense layer's output (after its activation) on the probe inputs."""
         if self._probe is None:
             return None
-        return tuple(_frozen(np.asarray(output)) for output in self._probe(self._probe_inputs))
+        outputs = self._probe(self._probe_inputs)
+        if not isinstance(outputs, list | tuple):  # a network without hidden layers has one output only
+            outputs = [outputs]
+        return tuple(_frozen(np.asarray(output)) for output in outputs)
 
     def set_learning_rate(self, rate: float) -> None:
         if rate != self._learning_rate:

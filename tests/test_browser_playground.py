@@ -25,6 +25,10 @@ def wait_for_epoch(page, condition: str, timeout: float = 60_000) -> None:
                            f" return {condition}; }}", timeout=timeout)
 
 
+CURVE_POINTS_JS = """() => { const plot = document.querySelector('.st-key-loss_curve_box .js-plotly-plot');
+  const trace = plot && plot._fullData && plot._fullData[0]; return trace ? trace._length : 0; }"""
+
+
 def wait_for_app(page) -> None:
     page.locator(".pg-epoch").wait_for()
 
@@ -38,6 +42,9 @@ def test_shared_url_play_pause_step_reset(page, app_url):
 
     page.get_by_role("button", name="Play", exact=True).click()
     wait_for_epoch(page, "epoch >= 20", timeout=90_000)
+    page.wait_for_function(f"() => ({CURVE_POINTS_JS})() >= 2")  # the loss curve is drawn live...
+    drawn = page.evaluate(CURVE_POINTS_JS)
+    page.wait_for_function(f"() => ({CURVE_POINTS_JS})() > {drawn}")  # ...and keeps advancing
     page.get_by_role("button", name="Pause", exact=True).click()
     page.get_by_role("button", name="Play", exact=True).wait_for()
     page.wait_for_timeout(1500)

@@ -123,3 +123,22 @@ def test_presentation_mode_from_the_url_and_the_exports_are_offered():
 def test_a_binary_step_network_explains_its_zero_gradient():
     app = open_app({"activation": "binary_step"})
     assert any("zero derivative" in caption.value for caption in app.caption)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query", [
+    {"problem": "multiclass", "dataset": "spiral", "classes": "3", "layers": "8,8", "samples": "150"},
+    {"dataset": "multi_gauss", "layers": "6", "activation": "relu", "samples": "150"},
+    {"layers": "none", "activation": "binary_step", "samples": "100"},
+    {"layers": "64,3", "features": "x1,x2,x1x2,sinx1", "samples": "100"},
+])
+def test_every_problem_type_trains_and_draws_without_an_exception(query):
+    app = open_app(query)
+    app.button(key="step").click().run()
+    deadline = time.monotonic() + 90
+    while epoch(app) != 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        app.run()
+    assert epoch(app) == 1
+    assert not app.exception, [exception.value for exception in app.exception]
+    assert any("<svg" in item.value for item in app.markdown)  # the diagram, with trained weights

@@ -210,3 +210,10 @@ def test_the_registry_reaps_a_job_nobody_polls():
         assert registry.get("no-such-job") is None
     finally:
         registry.close()
+
+
+def test_probe_of_a_network_without_hidden_layers(job):
+    perceptron = job(RunSpec.from_query("layers=none&samples=100").spec, probe_inputs=grid_points(10))
+    perceptron.step()
+    assert perceptron.wait_until(lambda s: s.status == Status.PAUSED and s.epoch == 1, timeout=60)
+    assert [p.shape for p in perceptron.snapshot().probe] == [(100, 1)]

@@ -12,6 +12,8 @@ from playground.training import Snapshot, Status
 from playground.views import diagram, figures
 
 PNG, SVG = "image/png", "image/svg+xml"
+# Downloads do not rerun the page (on_click="ignore"): a rerun re-registers every button's deferred file, and
+# a second click landing between the two runs would ask for a file that no longer exists.
 
 
 def share_url(query: str) -> str:
@@ -52,23 +54,23 @@ def render_downloads(controller: PlaygroundController, snapshot: Snapshot) -> No
 
     with st.container(horizontal=True, gap="small", key="downloads"):
         st.download_button("Diagram PNG", diagram_file("png"), f"{stem}-network.png", PNG, key="dl_diagram_png",
-                           icon=":material/download:", help="The network diagram at 300 dpi, for course notes.")
+                           icon=":material/download:", on_click="ignore", help="The network diagram at 300 dpi, for course notes.")
         st.download_button("Diagram SVG", diagram_file("svg"), f"{stem}-network.svg", SVG, key="dl_diagram_svg",
-                           icon=":material/download:")
+                           icon=":material/download:", on_click="ignore")
         st.download_button("Loss curve PNG", curve_png, f"{stem}-loss.png", PNG, key="dl_curve",
-                           icon=":material/download:", disabled=len(snapshot.history) < 2)
+                           icon=":material/download:", on_click="ignore", disabled=len(snapshot.history) < 2)
         st.download_button("Boundary PNG", boundary_png, f"{stem}-boundary.png", PNG, key="dl_boundary",
-                           icon=":material/download:", disabled=snapshot.probe is None or not dataset.is_2d)
+                           icon=":material/download:", on_click="ignore", disabled=snapshot.probe is None or not dataset.is_2d)
         st.download_button("History CSV", lambda: export.history_csv(snapshot.history), f"{stem}-history.csv",
-                           "text/csv", key="dl_history", icon=":material/download:",
+                           "text/csv", key="dl_history", icon=":material/download:", on_click="ignore",
                            disabled=not snapshot.history)
         st.download_button("Spec JSON", lambda: export.spec_json(spec), f"{stem}-spec.json", "application/json",
-                           key="dl_spec", icon=":material/download:")
+                           key="dl_spec", icon=":material/download:", on_click="ignore")
         model_ready = job.model is not None and snapshot.status not in (Status.RUNNING, Status.STARTING)
         st.download_button("Model .keras", model_file, f"{stem}.keras", "application/octet-stream",
-                           key="dl_model", icon=":material/download:", disabled=not model_ready,
+                           key="dl_model", icon=":material/download:", on_click="ignore", disabled=not model_ready,
                            help="The trained Keras model. Pause (or finish) the run first.")
         st.download_button("Keras script", lambda: export.keras_script(spec), f"{stem}.py", "text/x-python",
-                           key="dl_script", icon=":material/download:",
+                           key="dl_script", icon=":material/download:", on_click="ignore",
                            help="A standalone Python script that rebuilds and trains this model with plain Keras "
                                 "on the same data.")

@@ -10,6 +10,7 @@ from playground.training import Status
 from playground.ui import controls, exports, live, session, style
 
 REFRESH_SECONDS = 0.25
+HEARTBEAT_SECONDS = 30  # an open page polls its job at least this often, so the registry keeps it
 
 controller = session.controller()
 presenting = st.session_state.setdefault("present", session.view_flag("present"))
@@ -76,6 +77,14 @@ def live_views() -> None:
 
 
 live_views()
+
+
+@st.fragment(run_every=HEARTBEAT_SECONDS)
+def keep_job_alive() -> None:
+    controller.job().touch()  # draws nothing: a paused run survives while its page stays open
+
+
+keep_job_alive()
 
 with st.expander("Share and export", icon=":material/ios_share:", expanded=False):
     exports.render_share(controller)

@@ -1,0 +1,266 @@
+"""A forward pass worked neuron by neuron, with every activation computed by Keras itself.
+
+The network is a plain dataclass (weights as (inputs, units) matrices, like ``keras.layers.Dense``'s kernel), so
+the page can edit it number by number. ``forward_trace`` records each neuron's weighted sum and output;
+``latex_for`` writes one step out with its numbers; ``keras_forward`` runs the same network as a Keras model,
+which is how the tests (and the page) show the hand-worked numbers are Keras's numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from playground.model import activation_function
+from playground.views.diagram_svg import escape
+
+WORKED_EXAMPLE_INPUTS = (2.0, 3.0)
+# The tutorials' example: hidden node_0 = (1, 1), node_1 = (-1, 1); output weights (2, -1); zero biases.
+WORKED_EXAMPLE_HIDDEN_WEIGHTS = ((1.0, -1.0), (1.0, 1.0))  # (inputs, units): column j is node_j's weights
+WORKED_EXAMPLE_OUTPUT_WEIGHTS = ((2.0,), (-1.0,))
+# Inputs (3, 2) make node_1's sum -1, so a ReLU there changes the output: the variant where ReLU matters.
+RELU_MATTERS_INPUTS = (3.0, 2.0)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One dense layer: ``weights[i, j]`` links input i to unit j; ``activation`` names a Keras activation."""
+
+    weights: np.ndarray
+    biases: np.ndarray
+    activation: str = "linear"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weights", np.array(self.weights, dtype=np.float64, ndmin=2))
+        object.__setattr__(self, "biases", np.array(self.biases, dtype=np.float64, ndmin=1))
+        if self.biases.shape != (self.weights.shape[1],):
+            raise ValueError(f"{self.weights.shape[1]} units need {self.weights.shape[1]} biases, "
+                             f"not {self.biases.shape[0]}")
+
+    @property
+    def input_size(self) -> int:
+        return self.weights.shape[0]
+
+    @property
+    def units(self) -> int:
+        return self.weights.shape[1]
+
+
+@dataclass(frozen=True)
+class Network:
+    """Dense layers in order; each layer's input size is the previous layer's unit count."""
+
+    layers: tuple[Layer, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", tuple(self.layers))
+        if not self.layers:
+            raise ValueError("a network needs at least one layer")
+        for index, (before, after) in enumerate(zip(self.layers, self.layers[1:], strict=False), start=1):
+            if after.input_size != before.units:
+                raise ValueError(f"layer {index + 1} takes {after.input_size} inputs, but layer {index} "
+                                 f"has {before.units} units")
+
+    @property
+    def input_size(self) -> int:
+        return self.layers[0].input_size
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        """Units per column of the drawing, the inputs first: (2, 2, 1) for the worked example."""
+        return (self.input_size, *(layer.units for layer in self.layers))
+
+    def with_activations(self, activations: Sequence[str]) -> Network:
+        return Network(tuple(Layer(layer.weights, layer.biases, activation)
+                             for layer, activation in zip(self.layers, activations, strict=True)))
+
+
+def worked_example(hidden_activation: str = "linear", output_activation: str = "linear") -> Network:
+    """The tutorials' 2-2-1 network: with inputs (2, 3) the hidden values are 5 and 1 and the output is 9."""
+    return Network((Layer(WORKED_EXAMPLE_HIDDEN_WEIGHTS, (0.0, 0.0), hidden_activation),
+                    Layer(WORKED_EXAMPLE_OUTPUT_WEIGHTS, (0.0,), output_activation)))
+
+
+def starting_weight(layer: int, source: int, unit: int, layer_count: int) -> float:
+    """The worked example's weight where it has one (first layer and output layer), else a small alternating
+    value, so a grown network still computes something visible."""
+    table = (WORKED_EXAMPLE_OUTPUT_WEIGHTS if layer == layer_count - 1
+             else WORKED_EXAMPLE_HIDDEN_WEIGHTS if layer == 0 else ())
+    if source < len(table) and unit < len(table[0]):
+        return table[source][unit]
+    return 0.5 if (source + unit) % 2 == 0 else -0.5
+
+
+def activate(name: str, pre_activation: np.ndarray) -> np.ndarray:
+    """Keras's own activation (``playground.model.activation_function``) applied in float64."""
+    tensor = keras.ops.convert_to_tensor(np.asarray(pre_activation, dtype=np.float64), dtype="float64")
+    return np.asarray(keras.ops.convert_to_numpy(activation_function(name)(tensor)), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class NeuronStep:
+    """One neuron's computation: output = activation(Σ inputs · weights + bias)."""
+
+    layer: int  # index into Network.layers: 0 is the first layer after the inputs
+    unit: int
+    inputs: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    weighted_sum: float
+    activation: str
+    output: float
+    is_output_layer: bool = False
+    hidden_layer_count: int = 1
+
+
+def forward_trace(network: Network, inputs: Sequence[float]) -> list[NeuronStep]:
+    """Every neuron's step, layer by layer, unit by unit (the order the page steps through them)."""
+    values = np.asarray(inputs, dtype=np.float64).reshape(-1)
+    if values.shape[0] != network.input_size:
+        raise ValueError(f"the network takes {network.input_size} inputs, not {values.shape[0]}")
+    steps: list[NeuronStep] = []
+    last = len(network.layers) - 1
+    for index, layer in enumerate(network.layers):
+        sums = values @ layer.weights + layer.biases
+        outputs = activate(layer.activation, sums)
+        for unit in range(layer.units):
+            steps.append(NeuronStep(layer=index, unit=unit, inputs=tuple(values.tolist()),
+                                    weights=tuple(layer.weights[:, unit].tolist()), bias=float(layer.biases[unit]),
+                                    weighted_sum=float(sums[unit]), activation=layer.activation,
+                                    output=float(outputs[unit]), is_output_layer=index == last,
+                                    hidden_layer_count=last))
+        values = outputs
+    return steps
+
+
+def layer_outputs(steps: Sequence[NeuronStep]) -> list[np.ndarray]:
+    """Each layer's outputs gathered from a trace: [hidden values, ..., output values]."""
+    layers: dict[int, list[float]] = {}
+    for step in steps:
+        layers.setdefault(step.layer, []).append(step.output)
+    return [np.array(layers[index]) for index in sorted(layers)]
+
+
+def next_layer_position(steps: Sequence[NeuronStep], shown: int) -> int:
+    """How many steps are shown after "Next layer": the rest of the layer being computed, or the whole next
+    layer when the current one is complete."""
+    if shown >= len(steps):
+        return len(steps)
+    layer = steps[shown].layer
+    return max(index for index, step in enumerate(steps) if step.layer == layer) + 1
+
+
+# ---- writing it out ---------------------------------------------------------------------------------------------
+def latex_number(value: float, *, wrap_negative: bool = False) -> str:
+    """Up to 4 significant digits, integers without a decimal point: 5, -1, 0.7311, 1.2e-05."""
+    text = f"{value:.4g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    if text == "-0":
+        text = "0"
+    return f"({text})" if wrap_negative and text.startswith("-") else text
+
+
+def latex_function(name: str) -> str:
+    return r"\mathrm{" + name.replace("_", r"\_") + "}"
+
+
+def neuron_symbol(layer: int, unit: int, *, is_output_layer: bool, hidden_layer_count: int) -> str:
+    """h_0 for the hidden units of a one-hidden-layer net, h^{(2)}_0 in deeper ones, o_0 for the outputs."""
+    if is_output_layer:
+        return f"o_{{{unit}}}"
+    return f"h_{{{unit}}}" if hidden_layer_count == 1 else f"h^{{({layer + 1})}}_{{{unit}}}"
+
+
+def latex_for(step: NeuronStep) -> str:
+    r"""``h_0 = \mathrm{relu}(2 \cdot 1 + 3 \cdot 1 + 0) = \mathrm{relu}(5) = 5``; a linear unit skips the
+    function: ``o_0 = 5 \cdot 2 + 1 \cdot (-1) + 0 = 9``."""
+    terms = [f"{latex_number(value, wrap_negative=position > 0)} \\cdot {latex_number(weight, wrap_negative=True)}"
+             for position, (value, weight) in enumerate(zip(step.inputs, step.weights, strict=True))]
+    bias = latex_number(step.bias)
+    written = " + ".join(terms) + (f" - {bias[1:]}" if bias.startswith("-") else f" + {bias}")
+    symbol = neuron_symbol(step.layer, step.unit, is_output_layer=step.is_output_layer,
+                           hidden_layer_count=step.hidden_layer_count)
+    if step.activation == "linear":
+        return f"{symbol} = {written} = {latex_number(step.output)}"
+    function = latex_function(step.activation)
+    return (f"{symbol} = {function}({written}) = {function}({latex_number(step.weighted_sum)}) "
+            f"= {latex_number(step.output)}")
+
+
+# ---- the same network in Keras ------------------------------------------------------------------------------------
+def keras_model(network: Network, dtype: str = "float64") -> keras.Model:
+    """A functional Keras model whose Dense layers hold exactly the network's weights. float64 by default, so
+    comparisons with the hand-worked numbers are not blurred by float32 rounding."""
+    inputs = keras.Input(shape=(network.input_size,), dtype=dtype)
+    outputs, values = [], inputs
+    for layer in network.layers:
+        dense = keras.layers.Dense(layer.units, activation=activation_function(layer.activation), dtype=dtype)
+        values = dense(values)
+        dense.set_weights([layer.weights, layer.biases])
+        outputs.append(values)
+    return keras.Model(inputs, outputs)
+
+
+def keras_forward(network: Network, inputs: Sequence[float]) -> list[np.ndarray]:
+    """Each layer's output as Keras computes it for one example: [hidden values, ..., output values]."""
+    model = keras_model(network)
+    batch = np.asarray(inputs, dtype=np.float64).reshape(1, -1)
+    results = model(batch, training=False)
+    return [np.asarray(keras.ops.convert_to_numpy(result))[0] for result in results]
+
+
+# ---- drawing -----------------------------------------------------------------------------------------------------
+NODE_FILL = {"input": "#d9f2d9", "hidden": "#d6e4f5", "output": "#d9f2d9"}
+HIGHLIGHT_FILL, HIGHLIGHT_EDGE, EDGE = "#ffd966", "#e69138", "#555"
+
+
+def network_svg(layer_sizes: Sequence[int], *, labels: dict[tuple[int, int], str] | None = None,
+                highlighted: tuple[int, int] | None = None, weights: Sequence[np.ndarray] | None = None,
+                max_height: int = 300) -> str:
+    """The net as columns of circles, (column, unit) keyed with column 0 the inputs. The highlighted neuron and
+    the links into it are drawn in orange; ``labels`` are written inside the nodes (values computed so far)."""
+    labels = labels or {}
+    column_gap, row_gap, radius, margin = 150, 70, 22, 30
+    tallest = max(layer_sizes)
+    width = column_gap * (len(layer_sizes) - 1) + 2 * margin + 2 * radius
+    height = row_gap * (tallest - 1) + 2 * margin + 2 * radius
+
+    def centre(column: int, unit: int) -> tuple[float, float]:
+        offset = (tallest - layer_sizes[column]) * row_gap / 2
+        return margin + radius + column * column_gap, margin + radius + offset + unit * row_gap
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+             f'style="width:100%;max-height:{max_height}px" font-family="sans-serif" role="img" '
+             f'aria-label="network diagram">']
+    for column in range(1, len(layer_sizes)):
+        for unit in range(layer_sizes[column]):
+            for source in range(layer_sizes[column - 1]):
+                (x1, y1), (x2, y2) = centre(column - 1, source), centre(column, unit)
+                active = highlighted == (column, unit)
+                color, stroke = (HIGHLIGHT_EDGE, 3) if active else ("#bbb", 1.5)
+                parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{color}" '
+                             f'stroke-width="{stroke}"/>')
+                if weights is not None and active:
+                    # The weight sits a third of the way along its link, where links into one node still part.
+                    wx, wy = x1 + (x2 - x1) * 0.35, y1 + (y2 - y1) * 0.35
+                    parts.append(f'<text x="{wx:.0f}" y="{wy - 5:.0f}" font-size="13" fill="{HIGHLIGHT_EDGE}" '
+                                 f'text-anchor="middle">{weights[column - 1][source, unit]:.4g}</text>')
+    last = len(layer_sizes) - 1
+    for column, size in enumerate(layer_sizes):
+        kind = "input" if column == 0 else "output" if column == last else "hidden"
+        for unit in range(size):
+            x, y = centre(column, unit)
+            active = highlighted == (column, unit)
+            fill, edge = (HIGHLIGHT_FILL, HIGHLIGHT_EDGE) if active else (NODE_FILL[kind], EDGE)
+            parts.append(f'<circle cx="{x}" cy="{y}" r="{radius}" fill="{fill}" stroke="{edge}" '
+                         f'stroke-width="{3 if active else 1.5}"/>')
+            label = labels.get((column, unit), "")
+            parts.append(f'<text x="{x}" y="{y + 4}" font-size="12" fill="#222" text-anchor="middle">'
+                         f'{escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

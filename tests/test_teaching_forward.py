@@ -1,0 +1,91 @@
+"""The forward pass worked by hand: the tutorials' numbers, the written-out sums, and Keras's own outputs."""
+
+import numpy as np
+import pytest
+
+from playground.options import ACTIVATIONS
+from playground.teaching import forward
+
+
+def outputs(network: forward.Network, inputs) -> list[list[float]]:
+    return [layer.tolist() for layer in forward.layer_outputs(forward.forward_trace(network, inputs))]
+
+
+def test_worked_example_gives_hidden_5_and_1_and_output_9():
+    assert outputs(forward.worked_example(), forward.WORKED_EXAMPLE_INPUTS) == [[5.0, 1.0], [9.0]]
+
+
+def test_relu_keeps_the_worked_example_and_changes_the_variant():
+    relu = forward.worked_example("relu")
+    assert outputs(relu, (2, 3)) == [[5.0, 1.0], [9.0]]  # both sums are positive: ReLU changes nothing
+    # (3, 2): node_1's sum is -1, ReLU makes it 0, so the output is 5·2 + 0·(-1) = 10 instead of 11.
+    assert outputs(forward.worked_example(), forward.RELU_MATTERS_INPUTS) == [[5.0, -1.0], [11.0]]
+    assert outputs(relu, forward.RELU_MATTERS_INPUTS) == [[5.0, 0.0], [10.0]]
+
+
+def test_each_step_records_its_inputs_weights_and_sum():
+    steps = forward.forward_trace(forward.worked_example("relu"), (3, 2))
+    assert [(step.layer, step.unit) for step in steps] == [(0, 0), (0, 1), (1, 0)]
+    second = steps[1]
+    assert (second.inputs, second.weights, second.bias) == ((3.0, 2.0), (-1.0, 1.0), 0.0)
+    assert (second.weighted_sum, second.activation, second.output) == (-1.0, "relu", 0.0)
+    assert steps[2].inputs == (5.0, 0.0) and steps[2].is_output_layer
+
+
+def test_latex_writes_out_the_sum_with_its_numbers():
+    steps = forward.forward_trace(forward.worked_example("relu"), (2, 3))
+    assert forward.latex_for(steps[0]) == r"h_{0} = \mathrm{relu}(2 \cdot 1 + 3 \cdot 1 + 0) = \mathrm{relu}(5) = 5"
+    assert forward.latex_for(steps[1]) == (r"h_{1} = \mathrm{relu}(2 \cdot (-1) + 3 \cdot 1 + 0) "
+                                           r"= \mathrm{relu}(1) = 1")
+    assert forward.latex_for(steps[2]) == r"o_{0} = 5 \cdot 2 + 1 \cdot (-1) + 0 = 9"  # linear: no function
+
+
+def test_latex_numbers_and_negative_bias():
+    assert forward.latex_number(0.73105857) == "0.7311"
+    assert forward.latex_number(-1.0, wrap_negative=True) == "(-1)"
+    assert forward.latex_number(1.5e-5) == r"1.5 \times 10^{-5}"
+    step = forward.forward_trace(forward.Network((forward.Layer([[1.0]], [-0.5], "leaky_relu"),)), [2])[0]
+    assert forward.latex_for(step) == (r"o_{0} = \mathrm{leaky\_relu}(2 \cdot 1 - 0.5) "
+                                       r"= \mathrm{leaky\_relu}(1.5) = 1.5")
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_activation_equals_keras_model_outputs(activation):
+    rng = np.random.default_rng(len(activation))
+    network = forward.Network((
+        forward.Layer(rng.normal(size=(3, 4)), rng.normal(size=4), activation),
+        forward.Layer(rng.normal(size=(4, 2)), rng.normal(size=2), activation),
+    ))
+    inputs = rng.normal(size=3)
+    ours = forward.layer_outputs(forward.forward_trace(network, inputs))
+    theirs = forward.keras_forward(network, inputs)
+    for mine, keras_values in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(mine, keras_values, rtol=1e-12, atol=1e-12)
+
+
+def test_worked_example_equals_keras():
+    for activation, inputs in (("linear", (2, 3)), ("relu", (3, 2))):
+        network = forward.worked_example(activation)
+        for ours, theirs in zip(outputs(network, inputs), forward.keras_forward(network, inputs), strict=True):
+            np.testing.assert_array_equal(ours, theirs)
+
+
+def test_next_layer_finishes_the_current_layer_then_takes_the_next():
+    steps = forward.forward_trace(forward.worked_example(), (2, 3))
+    assert [forward.next_layer_position(steps, shown) for shown in (1, 2, 3)] == [2, 3, 3]
+
+
+def test_shapes_are_checked_with_messages():
+    with pytest.raises(ValueError, match="takes 2 inputs"):
+        forward.forward_trace(forward.worked_example(), (1, 2, 3))
+    with pytest.raises(ValueError, match="layer 2 takes 3 inputs"):
+        forward.Network((forward.Layer(np.ones((2, 2)), np.zeros(2)), forward.Layer(np.ones((3, 1)), [0.0])))
+
+
+def test_diagram_highlights_the_neuron_being_computed():
+    svg = forward.network_svg((2, 2, 1), labels={(1, 0): "5"}, highlighted=(1, 1),
+                              weights=[layer.weights for layer in forward.worked_example().layers])
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count(forward.HIGHLIGHT_FILL) == 1  # one node
+    assert svg.count(f'stroke="{forward.HIGHLIGHT_EDGE}" stroke-width="3"/>') == 3  # its two links and itself
+    assert ">5</text>" in svg and ">-1</text>" in svg  # a value, and node_1's weight from x0
