@@ -8,6 +8,7 @@ import streamlit as st
 
 from playground.options import ACTIVATIONS
 from playground.teaching import forward
+from playground.ui import session
 
 PREFIX = "forward"
 MAX_INPUTS, MAX_HIDDEN_UNITS = 4, 4
@@ -57,9 +58,46 @@ def layer_editor(layer_index: int, layer_count: int, input_names: list[str], uni
     return forward.Layer(weights, biases, activation)
 
 
+def render_trained_network() -> None:
+    """Step through the network trained on the Playground page, for one test sample."""
+    run = session.trained_run()
+    if run is None:
+        st.info("Train a network on the **Playground** page first (Play or Step): then pick one of its test "
+                "samples here and follow it through the trained weights.", icon=":material/hub:")
+        return
+    spec, snapshot, dataset = run
+    network = forward.network_from_weights(snapshot.weights, (*spec.activations, spec.output_activation))
+    sample = st.number_input(f"Test sample (0-{len(dataset.x_test) - 1})", 0, len(dataset.x_test) - 1, 0,
+                             key=key("sample"))
+    inputs = dataset.x_test[int(sample)]
+    steps = forward.forward_trace(network, inputs)
+    st.caption(f"{spec.describe()}, at epoch {snapshot.weights_epoch:,}. Inputs: "
+               + ", ".join(f"{name} = {value:.4g}" for name, value in zip(dataset.feature_names, inputs,
+                                                                          strict=True))
+               + f"; true label {dataset.labels_test()[int(sample)]:.4g}.")
+    names = [f"layer {step.layer + 1}, unit {step.unit}" + (" (output)" if step.is_output_layer else "")
+             for step in steps]
+    chosen = st.selectbox("Neuron to write out in full", range(len(steps)), format_func=names.__getitem__,
+                          index=len(steps) - 1, key=key("neuron"))
+    st.latex(forward.latex_for(steps[chosen]))
+    st.markdown("**Every layer** (the rest as vectors):")
+    for layer in range(len(network.layers)):
+        st.latex(forward.latex_layer(steps, layer))
+    keras_values = forward.keras_forward(network, inputs)
+    ours = forward.layer_outputs(steps)
+    difference = max(float(np.max(np.abs(a - b))) for a, b in zip(ours, keras_values, strict=True))
+    st.caption(f":material/check_circle: A Keras model with these weights computes the same values "
+               f"(largest difference {difference:.1e}).")
+
+
 st.title("Forward pass")
 st.caption("Each neuron adds up its inputs times its weights, adds its bias and applies its activation. "
            "The activations are Keras's own functions, so these are the numbers a Keras model computes.")
+source = st.segmented_control("Network", ["Edit by hand", "My trained network"], default="Edit by hand",
+                              key=key("source"), help="'My trained network' is the one on the Playground page.")
+if source == "My trained network":
+    render_trained_network()
+    st.stop()
 
 with st.sidebar:
     st.subheader("Network")

@@ -142,3 +142,25 @@ def test_every_problem_type_trains_and_draws_without_an_exception(query):
     assert epoch(app) == 1
     assert not app.exception, [exception.value for exception in app.exception]
     assert any("<svg" in item.value for item in app.markdown)  # the diagram, with trained weights
+
+
+@pytest.mark.slow
+def test_the_forward_page_steps_through_the_network_trained_on_the_playground():
+    app = open_app({"layers": "3,2", "samples": "100", "features": "x1,x2,x1x2"})
+    app.switch_page("app_pages/forward.py").run()
+    app.segmented_control(key="forward_source").set_value("My trained network").run()
+    assert any("Train a network on the **Playground** page first" in item.value for item in app.info)
+    app.switch_page("app_pages/playground_page.py").run()
+    app.button(key="step").click().run()
+    deadline = time.monotonic() + 90
+    while epoch(app) != 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        app.run()
+    app.switch_page("app_pages/forward.py").run()
+    app.segmented_control(key="forward_source").set_value("My trained network").run()
+    app.number_input(key="forward_sample").set_value(7).run()
+    assert not app.exception, [exception.value for exception in app.exception]
+    formulas = [item.value.strip("$\n") for item in app.latex]
+    assert formulas[0].startswith(r"o_{0} = \mathrm{sigmoid}(")  # the chosen neuron, written out in full
+    assert any(formula.startswith(r"h^{(1)} = \mathrm{tanh}(W^{(1)} x + b^{(1)}) = [") for formula in formulas)
+    assert any("same values" in item.value for item in app.caption)

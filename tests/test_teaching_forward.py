@@ -89,3 +89,20 @@ def test_diagram_highlights_the_neuron_being_computed():
     assert svg.count(forward.HIGHLIGHT_FILL) == 1  # one node
     assert svg.count(f'stroke="{forward.HIGHLIGHT_EDGE}" stroke-width="3"/>') == 3  # its two links and itself
     assert ">5</text>" in svg and ">-1</text>" in svg  # a value, and node_1's weight from x0
+
+
+def test_a_playground_snapshot_becomes_a_network_that_keras_agrees_with():
+    from playground.model import build_model
+    from playground.spec import RunSpec
+
+    spec = RunSpec.from_query("layers=12,3&activation=relu,tanh&features=x1,x2,x1x2").spec
+    model = build_model(spec, 3, 1)
+    weights = tuple(model.get_weights())
+    network = forward.network_from_weights(weights, (*spec.activations, spec.output_activation))
+    inputs = [0.5, -1.5, 2.0]
+    steps = forward.forward_trace(network, inputs)
+    expected = model(np.array([inputs], dtype=np.float32), training=False).numpy()[0]
+    assert np.allclose(forward.layer_outputs(steps)[-1], expected, atol=1e-5)
+    vector = forward.latex_layer(steps, 0)
+    assert vector.startswith(r"h^{(1)} = \mathrm{relu}(W^{(1)} x + b^{(1)}) = [") and r"\ldots" in vector
+    assert "(12 values)" in vector

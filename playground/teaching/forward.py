@@ -264,3 +264,27 @@ def network_svg(layer_sizes: Sequence[int], *, labels: dict[tuple[int, int], str
                          f'{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+# ---- a network trained on the Playground page -------------------------------------------------------------------
+def network_from_weights(weights: Sequence[np.ndarray], activations: Sequence[str]) -> Network:
+    """The Playground's trained network (``Snapshot.weights``: W1, b1, ..., W_out, b_out) as a Network; one
+    activation per Dense layer, the output's last."""
+    if len(weights) != 2 * len(activations):
+        raise ValueError(f"{len(weights) // 2} layers of weights for {len(activations)} activations")
+    return Network(tuple(Layer(weights[2 * index], weights[2 * index + 1], activation)
+                         for index, activation in enumerate(activations)))
+
+
+def latex_layer(steps: Sequence[NeuronStep], layer: int, max_values: int = 8) -> str:
+    r"""A whole layer as a vector: ``h^{(1)} = \mathrm{tanh}(W^{(1)} x + b^{(1)}) = [0.12, -0.5, \ldots]``."""
+    chosen = [step for step in steps if step.layer == layer]
+    first = chosen[0]
+    symbol = "o" if first.is_output_layer else ("h" if first.hidden_layer_count == 1 else f"h^{{({layer + 1})}}")
+    source = "x" if layer == 0 else ("h" if first.hidden_layer_count == 1 else f"h^{{({layer})}}")
+    affine = f"W^{{({layer + 1})}} {source} + b^{{({layer + 1})}}"
+    values = ", ".join(latex_number(step.output) for step in chosen[:max_values])
+    if len(chosen) > max_values:
+        values += rf", \ldots \text{{ ({len(chosen)} values)}}"
+    inner = affine if first.activation == "linear" else f"{latex_function(first.activation)}({affine})"
+    return f"{symbol} = {inner} = [{values}]"

@@ -70,3 +70,18 @@ def set_notice(text: str) -> None:
 
 def take_notice() -> str | None:
     return st.session_state.pop(NOTICE, None)
+
+
+def trained_run():
+    """The Playground page's current run in this session, for the teaching pages: (spec, snapshot, dataset),
+    or None when nothing has been trained yet."""
+    playground = st.session_state.get(CONTROLLER)
+    if playground is None:
+        return None
+    job = playground.registry.get(playground.job_id)
+    if job is None:
+        return None
+    snapshot = job.snapshot()
+    if snapshot.weights is None or snapshot.epoch == 0:
+        return None
+    return playground.spec, snapshot, job.dataset
