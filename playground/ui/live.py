@@ -10,7 +10,7 @@ from playground.controller import GRID_RESOLUTION
 from playground.data import Dataset
 from playground.spec import RunSpec
 from playground.training import Snapshot, Status
-from playground.views.boundary import boundary_picture, neuron_images
+from playground.views.boundary import boundary_picture, neuron_images, undecided_output
 from playground.views.curves import METRIC_LABELS, loss_figure
 from playground.views.diagram import layout_for_spec, weights_fit
 from playground.views.diagram_svg import diagram_svg
@@ -90,10 +90,12 @@ def output_labels(dataset: Dataset) -> list[str]:
 def render_boundary(snapshot: Snapshot, spec: RunSpec, dataset: Dataset, *, show_test: bool,
                     discretize: bool) -> None:
     """TensorFlow Playground's output view: the model's output over the plane, the data on top."""
-    if snapshot.probe is None or not dataset.is_2d:
-        st.info("The decision boundary appears once the model is built.", icon=":material/grid_on:")
+    if not dataset.is_2d:
+        st.info("The output view needs 2-D data.", icon=":material/grid_on:")
         return
-    picture = boundary_picture(snapshot.probe[-1], spec.problem, points_train=dataset.points_train,
+    output = (snapshot.probe[-1] if snapshot.probe is not None
+              else undecided_output(spec.problem, dataset.output_units, GRID_RESOLUTION))
+    picture = boundary_picture(output, spec.problem, points_train=dataset.points_train,
                                labels_train=dataset.labels_train(), points_test=dataset.points_test,
                                labels_test=dataset.labels_test(), show_test=show_test, discretize=discretize,
                                resolution=GRID_RESOLUTION, size=300)

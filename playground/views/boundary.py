@@ -308,6 +308,12 @@ def _draw_points(image: np.ndarray, points: np.ndarray, fills: np.ndarray, outli
         image[r, c] = outline if colour is None else colour[:, None, :]
 
 
+def undecided_output(problem: str, units: int, resolution: int = 100) -> np.ndarray:
+    """An output that favours nothing (grey everywhere): the view before the model exists shows just the data."""
+    value = {"binary": 0.5, "regression": 0.0}.get(problem, 1.0 / max(units, 1))
+    return np.full((resolution * resolution, units), value, dtype=np.float32)
+
+
 def boundary_picture(output: np.ndarray, problem: str, *, points_train: np.ndarray, labels_train: np.ndarray,
                      points_test: np.ndarray | None = None, labels_test: np.ndarray | None = None,
                      show_test: bool = False, discretize: bool = False, resolution: int = 100,
