@@ -7,7 +7,8 @@ Every gradient shown is checked against ``tf.GradientTape`` on the same network 
 import numpy as np
 import streamlit as st
 
-from playground.teaching import backprop, forward
+from playground.teaching import backprop, backprop_keras, forward
+from playground.ui.weights_editor import edit_layer
 
 PREFIX = "backprop"
 MAX_INPUTS, MAX_HIDDEN_UNITS = 3, 4
@@ -76,17 +77,8 @@ def default_weight(layer: int, source: int, unit: int) -> float:
 
 def layer_editor(layer_index: int, input_names: list[str], unit_names: list[str],
                  activation: str) -> forward.Layer:
-    weights = np.zeros((len(input_names), len(unit_names)))
-    biases = np.zeros(len(unit_names))
-    for unit, column in enumerate(st.columns(len(unit_names))):
-        with column:
-            st.markdown(f"**{unit_names[unit]}**")
-            for source, source_name in enumerate(input_names):
-                weights[source, unit] = number(f"weight {source_name} → {unit_names[unit]}",
-                                               key("weight", layer_index, source, unit),
-                                               default_weight(layer_index, source, unit))
-            biases[unit] = number(f"bias of {unit_names[unit]}", key("bias", layer_index, unit), 0.0)
-    return forward.Layer(weights, biases, activation)
+    return edit_layer(layer_index, input_names, unit_names, activation, key=key, number=number,
+                      starting_weight=default_weight)
 
 
 st.title("Backpropagation")
@@ -181,8 +173,8 @@ for layer_index in reversed(range(len(network.layers))):
         st.latex(backprop.latex_error_term(trace, layer_index, unit))
 
 st.subheader("4. Gradients and updates")
-keras_grads = backprop.keras_gradients(network, inputs, target, loss_name)
-difference = backprop.compare(trace, keras_grads)
+keras_grads = backprop_keras.keras_gradients(network, inputs, target, loss_name)
+difference = backprop_keras.compare(trace, keras_grads)
 parameters = backprop.parameter_steps(trace)
 for parameter in parameters:
     st.latex(backprop.latex_gradient(trace, parameter) + r"\qquad " + backprop.latex_update(trace, parameter))

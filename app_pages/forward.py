@@ -9,6 +9,7 @@ import streamlit as st
 from playground.options import ACTIVATIONS
 from playground.teaching import forward
 from playground.ui import session
+from playground.ui.weights_editor import edit_layer
 
 PREFIX = "forward"
 MAX_INPUTS, MAX_HIDDEN_UNITS = 4, 4
@@ -45,17 +46,9 @@ def layer_editor(layer_index: int, layer_count: int, input_names: list[str], uni
     role = "Output layer" if layer_index == layer_count - 1 else "Hidden layer"
     st.session_state.setdefault(key("activation", layer_index), "linear")
     activation = st.selectbox(f"{role} activation", ACTIVATIONS, key=key("activation", layer_index))
-    weights = np.zeros((len(input_names), len(unit_names)))
-    biases = np.zeros(len(unit_names))
-    for unit, column in enumerate(st.columns(len(unit_names))):
-        with column:
-            st.markdown(f"**{unit_names[unit]}**")
-            for source, source_name in enumerate(input_names):
-                weights[source, unit] = number(
-                    f"weight {source_name} → {unit_names[unit]}", key("weight", layer_index, source, unit),
-                    forward.starting_weight(layer_index, source, unit, layer_count))
-            biases[unit] = number(f"bias of {unit_names[unit]}", key("bias", layer_index, unit), 0.0)
-    return forward.Layer(weights, biases, activation)
+    return edit_layer(layer_index, input_names, unit_names, activation, key=key, number=number,
+                      starting_weight=lambda layer, source, unit: forward.starting_weight(layer, source, unit,
+                                                                                            layer_count))
 
 
 def render_trained_network() -> None:

@@ -61,6 +61,7 @@ class Option:
     min_items: int = 0  # list options
     max_items: int = 64
     broadcast: bool = False  # a list option given one value applies it to every layer
+    unique: bool = False  # a list option whose repeated values are dropped (a feature counts once)
 
     @property
     def noun(self) -> str:
@@ -127,7 +128,7 @@ class Option:
             if problem:
                 return None, problem
             checked.append(item_value)
-        if self.kind == "choice_list" and self.name == "features" and len(set(checked)) != len(checked):
+        if self.unique:
             checked = list(dict.fromkeys(checked))
         return tuple(checked), None
 
@@ -186,7 +187,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("data_seed", "dseed", "Data seed", "int", 1, minimum=0, maximum=2**31 - 1,
            help="Seed of the data generator and of the train/test split."),
     Option("features", "features", "Input features", "choice_list", ("x1", "x2"), choices=tuple(FEATURES),
-           min_items=1, max_items=len(FEATURES), help="Which functions of the coordinates feed the network."),
+           min_items=1, max_items=len(FEATURES), unique=True, help="Which functions of the coordinates feed the network."),
     Option("layers", "layers", "Hidden layers", "int_list", (4, 2), minimum=1, maximum=MAX_UNITS,
            max_items=MAX_HIDDEN_LAYERS, help="Units of each hidden layer, e.g. 4,2; 'none' for no hidden layer."),
     Option("activations", "activation", "Activation", "choice_list", ("tanh", "tanh"), choices=ACTIVATIONS,

@@ -14,55 +14,12 @@ import time
 import uuid
 import weakref
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any
 
 import numpy as np
 
 from playground.data import Dataset, make_dataset
+from playground.snapshot import Snapshot, Status
 from playground.spec import RunSpec
-
-
-class Status(StrEnum):
-    IDLE = "idle"  # created, not started
-    STARTING = "starting"  # thread building the model
-    RUNNING = "running"
-    PAUSED = "paused"
-    FINISHED = "finished"  # reached the epoch limit or stopped early on patience
-    STOPPED = "stopped"  # stopped by the user (or the registry)
-    DIVERGED = "diverged"  # the loss became NaN or infinite
-    FAILED = "failed"  # an exception in the thread
-
-    @property
-    def is_active(self) -> bool:
-        return self in (Status.STARTING, Status.RUNNING, Status.PAUSED)
-
-    @property
-    def is_over(self) -> bool:
-        return self in (Status.FINISHED, Status.STOPPED, Status.DIVERGED, Status.FAILED)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """A consistent copy of a job's state at one moment."""
-
-    status: Status
-    message: str
-    epoch: int  # completed epochs (0 before training)
-    history: tuple[dict[str, float], ...]  # one record per epoch from 0: epoch, loss, test_loss, metric, ...
-    metric: str  # "accuracy" or "r2"
-    learning_rate: float
-    epoch_limit: int
-    weights: tuple[np.ndarray, ...] | None  # Dense kernels and biases in layer order, as of weights_epoch
-    weights_epoch: int
-    probe: tuple[np.ndarray, ...] | None  # each Dense layer's output on the probe inputs, as of probe_epoch
-    probe_epoch: int
-    epochs_per_second: float
-    job_id: str = ""
-
-    @property
-    def last(self) -> dict[str, float] | None:
-        return self.history[-1] if self.history else None
 
 
 @dataclass
@@ -275,10 +232,10 @@ class TrainingJob:
         if not all(math.isfinite(value) for value in losses):
             with self._condition:
                 rate = self._state.learning_rate
-                lower = _format_rate(rate / 10)
+                lower = f"{rate / 10:g}"
                 bad = "NaN" if any(math.isnan(value) for value in losses) else "infinite"
                 message = (f"the loss became {bad} at epoch {epoch:,}: "
-                           + DIVERGENCE_HINT.format(rate=_format_rate(rate), lower=lower))
+                           + DIVERGENCE_HINT.format(rate=f"{rate:g}", lower=lower))
                 if self.spec.regularization != "none" and self.spec.regularization_rate >= 1:
                     message += ", or lower the regularisation rate"
                 self._finish(Status.DIVERGED, message)
@@ -379,10 +336,6 @@ def preload_engine() -> None:
             _preload_thread.start()
 
 
-def _format_rate(rate: float) -> str:
-    return f"{rate:g}"
-
-
 def run_to_end(spec: RunSpec, epochs: int | None = None, dataset: Dataset | None = None,
                timeout: float | None = None) -> tuple[TrainingJob, Snapshot]:
     """Train a spec in the background thread and wait for the end (the CLI and notebooks use this)."""
@@ -392,12 +345,3 @@ def run_to_end(spec: RunSpec, epochs: int | None = None, dataset: Dataset | None
     job.start()
     job.join(timeout)
     return job, job.snapshot()
-
-
-def history_columns(history: tuple[dict[str, Any], ...]) -> dict[str, list[Any]]:
-    """Records -> columns (for plotting and CSV)."""
-    columns: dict[str, list[Any]] = {}
-    for record in history:
-        for key, value in record.items():
-            columns.setdefault(key, []).append(value)
-    return columns

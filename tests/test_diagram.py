@@ -7,7 +7,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.text import Text
 
 from playground.spec import RunSpec
-from playground.views import diagram
+from playground.views import diagram, network_layout
 from playground.views.colors import BLUE, ORANGE
 
 
@@ -39,7 +39,7 @@ def nodes_per_layer(layout):
 
 
 def test_nodes_links_labels_and_kinds_of_a_small_network():
-    layout = diagram.layout_network([2, 4, 2, 1], ["tanh", "tanh", "sigmoid"])
+    layout = network_layout.layout_network([2, 4, 2, 1], ["tanh", "tanh", "sigmoid"])
     assert nodes_per_layer(layout) == [2, 4, 2, 1]
     assert len(layout.links) == 2 * 4 + 4 * 2 + 2 * 1
     assert [node.kind for node in layout.nodes] == ["input"] * 2 + ["hidden"] * 6 + ["output"]
@@ -52,22 +52,22 @@ def test_nodes_links_labels_and_kinds_of_a_small_network():
 
 
 def test_layer_titles_read_like_the_keras_tutorial():
-    layout = diagram.layout_for_spec(RunSpec())
+    layout = network_layout.layout_for_spec(RunSpec())
     assert layout.titles == ("inputs = 2", "tanh(Σ n[X·w]+b) = 4 out", "tanh(Σ n[X·w]+b) = 2 out",
                              "sigmoid(Σ n[X·w]+b) = 1 out")
     spec = RunSpec.from_query("problem=multiclass&dataset=spiral&classes=3&layers=8&activation=relu"
                               "&features=x1,x2,sinx1").spec
-    layout = diagram.layout_for_spec(spec)
+    layout = network_layout.layout_for_spec(spec)
     assert layout.titles[-1] == "softmax(Σ n[X·w]+b) = 3 out"
     assert [node.label for node in layout.nodes if node.kind == "input"] == ["X₁", "X₂", "sin(X₁)"]
     assert [node.label for node in layout.nodes if node.kind == "output"] == ["class 0", "class 1", "class 2"]
-    no_hidden = diagram.layout_for_spec(RunSpec(layers=(), activations=(), dropout_rates=()))
+    no_hidden = network_layout.layout_for_spec(RunSpec(layers=(), activations=(), dropout_rates=()))
     assert no_hidden.titles == ("inputs = 2", "sigmoid(Σ n[X·w]+b) = 1 out")
 
 
 def test_a_64_unit_layer_shows_its_first_and_last_units_around_an_ellipsis():
     layer_sizes = [2, 64, 32, 1]
-    layout = diagram.layout_network(layer_sizes, ["relu", "relu", "sigmoid"], random_weights(layer_sizes))
+    layout = network_layout.layout_network(layer_sizes, ["relu", "relu", "sigmoid"], random_weights(layer_sizes))
     assert nodes_per_layer(layout) == [2, 10, 10, 1]
     assert layout.layers[1].drawn_units == (0, 1, 2, 3, 4, 59, 60, 61, 62, 63)
     assert len(layout.ellipses) == 2
@@ -80,14 +80,14 @@ def test_a_64_unit_layer_shows_its_first_and_last_units_around_an_ellipsis():
     drawn = set(layout.nodes)
     assert all(link.source in drawn and link.target in drawn for link in layout.links)
     assert layout.titles[1] == "relu(Σ n[X·w]+b) = 64 out"
-    small = diagram.layout_network([2, 64, 1], ["relu", "sigmoid"], max_nodes=4)
+    small = network_layout.layout_network([2, 64, 1], ["relu", "sigmoid"], max_nodes=4)
     assert nodes_per_layer(small) == [2, 4, 1]
 
 
 def test_link_weights_and_biases_come_from_the_right_entries():
     layer_sizes = [3, 64, 5, 2]
     weights = random_weights(layer_sizes)
-    layout = diagram.layout_network(layer_sizes, ["tanh", "tanh", "softmax"], weights)
+    layout = network_layout.layout_network(layer_sizes, ["tanh", "tanh", "softmax"], weights)
     assert find_link(layout, 0, 2, 1).weight == weights[0][2, 1]
     assert find_link(layout, 0, 0, 62).weight == weights[0][0, 62]
     assert find_link(layout, 1, 61, 3).weight == weights[2][61, 3]
@@ -103,7 +103,7 @@ def test_weights_of_a_keras_model_match_its_dense_kernels():
 
     spec = RunSpec(initializer="playground", seed=5)
     weights = tuple(build_model(spec, 2, 1).get_weights())  # Dense kernels and biases only: no Dropout here
-    layout = diagram.layout_for_spec(spec, weights)
+    layout = network_layout.layout_for_spec(spec, weights)
     assert find_link(layout, 0, 1, 3).weight == weights[0][1, 3]
     assert find_link(layout, 1, 3, 0).weight == weights[2][3, 0]
     assert find_link(layout, 2, 1, 0).weight == weights[4][1, 0]
@@ -111,28 +111,28 @@ def test_weights_of_a_keras_model_match_its_dense_kernels():
 
 
 def test_wrong_weights_are_refused_clearly():
-    assert diagram.weights_fit([2, 4, 1], random_weights([2, 4, 1]))
-    assert not diagram.weights_fit([2, 4, 1], random_weights([2, 3, 1]))
-    assert not diagram.weights_fit([2, 4, 1], random_weights([2, 4, 4, 1]))
+    assert network_layout.weights_fit([2, 4, 1], random_weights([2, 4, 1]))
+    assert not network_layout.weights_fit([2, 4, 1], random_weights([2, 3, 1]))
+    assert not network_layout.weights_fit([2, 4, 1], random_weights([2, 4, 4, 1]))
     with pytest.raises(ValueError, match="do not fit"):
-        diagram.layout_network([2, 4, 1], ["tanh", "sigmoid"], random_weights([2, 3, 1]))
+        network_layout.layout_network([2, 4, 1], ["tanh", "sigmoid"], random_weights([2, 3, 1]))
     with pytest.raises(ValueError, match="activations"):
-        diagram.layout_network([2, 4, 1], ["tanh"])
+        network_layout.layout_network([2, 4, 1], ["tanh"])
     with pytest.raises(ValueError, match="input labels"):
-        diagram.layout_network([2, 4, 1], ["tanh", "sigmoid"], input_labels=["X₁"])
+        network_layout.layout_network([2, 4, 1], ["tanh", "sigmoid"], input_labels=["X₁"])
 
 
 def test_colour_follows_the_sign_and_width_grows_with_the_size_of_w():
     layer_sizes = [2, 8, 8, 1]
-    layout = diagram.layout_network(layer_sizes, ["tanh", "tanh", "sigmoid"], random_weights(layer_sizes))
-    colors, widths = diagram.link_styles(layout)
+    layout = network_layout.layout_network(layer_sizes, ["tanh", "tanh", "sigmoid"], random_weights(layer_sizes))
+    colors, widths = network_layout.link_styles(layout)
     weights = np.array([link.weight for link in layout.links])
     assert colors == [BLUE if weight >= 0 else ORANGE for weight in weights]
     assert BLUE in colors and ORANGE in colors
     order = np.argsort(np.abs(weights))
     assert np.all(np.diff(widths[order]) >= 0)
-    assert widths.max() == pytest.approx(diagram.MAX_LINK_WIDTH)
-    assert widths.min() >= diagram.MIN_LINK_WIDTH
+    assert widths.max() == pytest.approx(network_layout.MAX_LINK_WIDTH)
+    assert widths.min() >= network_layout.MIN_LINK_WIDTH
     # The Matplotlib figure draws exactly these colours and widths, under the nodes.
     figure = diagram.diagram_figure(layout)
     (links,) = [artist for artist in figure.axes[0].collections if isinstance(artist, LineCollection)]
@@ -142,12 +142,12 @@ def test_colour_follows_the_sign_and_width_grows_with_the_size_of_w():
 
 
 def test_no_weights_yet_draws_thin_grey_links_everywhere():
-    layout = diagram.layout_network([2, 4, 2, 1], ["tanh", "tanh", "sigmoid"], None)
+    layout = network_layout.layout_network([2, 4, 2, 1], ["tanh", "tanh", "sigmoid"], None)
     assert not layout.has_weights and layout.max_abs_weight == 0
     assert all(link.weight is None for link in layout.links)
     assert all(node.bias is None for node in layout.nodes)
-    colors, widths = diagram.link_styles(layout)
-    assert set(colors) == {diagram.NO_WEIGHT_COLOR} and set(widths) == {diagram.NO_WEIGHT_WIDTH}
+    colors, widths = network_layout.link_styles(layout)
+    assert set(colors) == {network_layout.NO_WEIGHT_COLOR} and set(widths) == {network_layout.NO_WEIGHT_WIDTH}
     assert diagram.figure_bytes(diagram.diagram_figure(layout), "png").startswith(b"\x89PNG")
     texts = hover_texts(diagram.diagram_plotly(layout), "weights")
     assert len(texts) == len(layout.links) and all(text.endswith("no weight yet") for text in texts)
@@ -155,7 +155,7 @@ def test_no_weights_yet_draws_thin_grey_links_everywhere():
 
 def test_png_at_300_dpi_svg_and_legible_text():
     layer_sizes = [6, 8, 8, 8, 8, 8, 8, 1]
-    layout = diagram.layout_network(layer_sizes, ["tanh"] * 6 + ["sigmoid"], random_weights(layer_sizes))
+    layout = network_layout.layout_network(layer_sizes, ["tanh"] * 6 + ["sigmoid"], random_weights(layer_sizes))
     figure = diagram.diagram_figure(layout, title="6 x 8 tanh")
     assert figure.get_size_inches()[0] <= diagram.MAX_NATURAL_WIDTH + 0.01  # fits a printed page
     sizes = [text.get_fontsize() for text in figure.findobj(Text) if text.get_text()]
@@ -176,7 +176,7 @@ def test_png_at_300_dpi_svg_and_legible_text():
 def test_plotly_hover_shows_each_weight_and_bias():
     layer_sizes = [2, 3, 1]
     weights = random_weights(layer_sizes)
-    layout = diagram.layout_network(layer_sizes, ["tanh", "sigmoid"], weights)
+    layout = network_layout.layout_network(layer_sizes, ["tanh", "sigmoid"], weights)
     figure = diagram.diagram_plotly(layout)
     link_texts = hover_texts(figure, "weights")
     assert len(link_texts) == len(layout.links)
@@ -197,7 +197,7 @@ def test_plotly_hover_shows_each_weight_and_bias():
 
 def test_plotly_groups_the_links_of_a_big_network_into_few_traces():
     layer_sizes = [6, 8, 8, 8, 8, 8, 8, 1]
-    layout = diagram.layout_network(layer_sizes, ["tanh"] * 6 + ["sigmoid"], random_weights(layer_sizes))
+    layout = network_layout.layout_network(layer_sizes, ["tanh"] * 6 + ["sigmoid"], random_weights(layer_sizes))
     figure = diagram.diagram_plotly(layout)
     line_traces = [trace for trace in figure.data if trace.mode == "lines"]
     assert len(line_traces) <= 2 * diagram.WIDTH_LEVELS

@@ -6,8 +6,8 @@ from playground.data import grid_points
 from playground.spec import RunSpec
 from playground.views.boundary import boundary_picture
 from playground.views.colors import BLUE, ORANGE
-from playground.views.diagram import layout_for_spec
 from playground.views.diagram_svg import diagram_svg
+from playground.views.network_layout import layout_for_spec
 
 
 def weights_for(sizes, seed=0):

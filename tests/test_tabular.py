@@ -1,15 +1,8 @@
 import numpy as np
 import pytest
 
-from playground.tabular import (
-    BUILTIN_TABLES,
-    MAX_CSV_ROWS,
-    TabularDataset,
-    class_balance,
-    load_builtin,
-    prepare,
-    read_csv,
-)
+from playground.csv_table import MAX_CSV_ROWS, read_csv
+from playground.tabular import BUILTIN_TABLES, TabularDataset, class_balance, load_builtin, prepare
 
 PIMA_COLUMNS = ["Pregnancies", "Glucose", "BloodPressure", "SkinThickness", "Insulin", "BMI",
                 "DiabetesPedigreeFunction", "Age", "Outcome"]

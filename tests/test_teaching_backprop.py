@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from playground.teaching import backprop
+from playground.teaching import backprop, backprop_keras
 from playground.teaching.forward import Layer, Network
 
 TOLERANCE = 1e-6
@@ -63,7 +63,7 @@ def test_gradients_equal_gradient_tape(loss_name, hidden, output):
     inputs, target = (0.9, -0.4), 0.3  # the relu output is positive here, so it has a gradient
     network = Network((network.layers[0], Layer([[0.8], [0.6]], [0.1], output)))
     trace = backprop.backprop_trace(network, inputs, target, loss_name)
-    difference = backprop.compare(trace, backprop.keras_gradients(network, inputs, target, loss_name))
+    difference = backprop_keras.compare(trace, backprop_keras.keras_gradients(network, inputs, target, loss_name))
     assert difference < TOLERANCE
 
 
@@ -74,7 +74,7 @@ def test_random_3_4_3_1_networks_equal_gradient_tape(seed, loss_name):
     rng = np.random.default_rng(100 + seed)
     inputs, target = rng.normal(size=3), rng.uniform()
     trace = backprop.backprop_trace(network, inputs, target, loss_name)
-    assert backprop.compare(trace, backprop.keras_gradients(network, inputs, target, loss_name)) < TOLERANCE
+    assert backprop_keras.compare(trace, backprop_keras.keras_gradients(network, inputs, target, loss_name)) < TOLERANCE
 
 
 def test_several_outputs_average_the_loss_like_keras():
@@ -82,13 +82,13 @@ def test_several_outputs_average_the_loss_like_keras():
     inputs, target = (0.3, -0.8), (0.2, 0.9)
     for loss_name in backprop.LOSSES:
         trace = backprop.backprop_trace(network, inputs, target, loss_name)
-        assert backprop.compare(trace, backprop.keras_gradients(network, inputs, target, loss_name)) < TOLERANCE
+        assert backprop_keras.compare(trace, backprop_keras.keras_gradients(network, inputs, target, loss_name)) < TOLERANCE
 
 
 @pytest.mark.parametrize("loss_name", list(backprop.LOSSES))
 def test_one_update_equals_keras_sgd(loss_name):
-    assert backprop.sgd_step_matches_keras(backprop.default_network(), X, Y, loss_name, learning_rate=0.5)
-    assert backprop.sgd_step_matches_keras(random_network(3), (0.1, 0.2, -0.3), 0.7, loss_name, 0.1)
+    assert backprop_keras.sgd_step_matches_keras(backprop.default_network(), X, Y, loss_name, learning_rate=0.5)
+    assert backprop_keras.sgd_step_matches_keras(random_network(3), (0.1, 0.2, -0.3), 0.7, loss_name, 0.1)
 
 
 def test_steps_reduce_the_loss():

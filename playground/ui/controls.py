@@ -175,11 +175,6 @@ def read_spec(values: dict[str, Any]) -> Parsed:
     return Parsed(parsed.spec, tuple(st.session_state.pop(ADJUSTMENTS, ())) + parsed.messages)
 
 
-def set_spec(spec: RunSpec) -> None:
-    """Show another spec in the widgets from the next run on (restoring a run, loading a link)."""
-    st.session_state[PENDING_SPEC] = spec
-
-
 def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Draw the controls (in the current container) and return the values set, keyed by field name."""
     pending = st.session_state.pop(PENDING_SPEC, None)

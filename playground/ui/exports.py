@@ -9,7 +9,7 @@ import streamlit as st
 from playground import export
 from playground.controller import PlaygroundController
 from playground.training import Snapshot, Status
-from playground.views import diagram, figures
+from playground.views import diagram, figures, network_layout
 
 PNG, SVG = "image/png", "image/svg+xml"
 # Downloads do not rerun the page (on_click="ignore"): a rerun re-registers every button's deferred file, and
@@ -36,7 +36,7 @@ def render_downloads(controller: PlaygroundController, snapshot: Snapshot) -> No
     weights = snapshot.weights
 
     def diagram_layout():
-        return diagram.layout_for_spec(spec, weights=weights, input_labels=list(dataset.feature_names),
+        return network_layout.layout_for_spec(spec, weights=weights, input_labels=list(dataset.feature_names),
                                        output_units=dataset.output_units)
 
     def diagram_file(fmt: str):

@@ -12,8 +12,8 @@ from playground.spec import RunSpec
 from playground.training import Snapshot, Status
 from playground.views.boundary import boundary_picture, neuron_images, undecided_output
 from playground.views.curves import METRIC_LABELS, loss_figure
-from playground.views.diagram import layout_for_spec, weights_fit
 from playground.views.diagram_svg import diagram_svg
+from playground.views.network_layout import layout_for_spec, weights_fit
 
 STATUS_TEXT = {
     Status.IDLE: "Ready: press Play to train, or Step for one epoch.",

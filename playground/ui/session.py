@@ -16,7 +16,6 @@ from playground.spec import HIDE_SUFFIX, RunSpec
 CONTROLLER = "controller"
 URL_MESSAGES = "url_messages"
 HIDDEN = "hidden_controls"
-NOTICE = "notice"
 VIEW = "view_settings"
 PRESENT = "present"  # the presentation-mode toggle's key, and its URL key
 
@@ -62,14 +61,6 @@ def hidden_controls() -> frozenset[str]:
 def take_url_messages() -> tuple[str, ...]:
     """The URL's problems, once (shown as one warning when the page opens)."""
     return st.session_state.pop(URL_MESSAGES, ())
-
-
-def set_notice(text: str) -> None:
-    st.session_state[NOTICE] = text
-
-
-def take_notice() -> str | None:
-    return st.session_state.pop(NOTICE, None)
 
 
 def trained_run():

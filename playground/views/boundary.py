@@ -202,13 +202,6 @@ def boundary_figure(output: np.ndarray, problem: str, *, points_train: np.ndarra
     return go.Figure(data=traces, layout=layout)
 
 
-def coarsen(output: np.ndarray, resolution: int, factor: int) -> np.ndarray:
-    """Grid output at resolution/factor, each cell the mean of its factor x factor block (same row order)."""
-    units = output.shape[1] if output.ndim == 2 else 1
-    blocks = np.asarray(output).reshape(resolution // factor, factor, resolution // factor, factor, units)
-    return blocks.mean(axis=(1, 3)).reshape(-1, units)
-
-
 # ---- hidden neurons ----------------------------------------------------------------------------------------
 def _sample_indices(resolution: int, size: int) -> np.ndarray:
     # The grid cell nearest each thumbnail pixel's centre: plain striding when size divides resolution.

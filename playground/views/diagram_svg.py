@@ -16,7 +16,7 @@ from html import escape as escape_html
 import numpy as np
 from PIL import Image
 
-from playground.views.diagram import ELLIPSIS, NODE_COLORS, NODE_RADIUS, NetworkLayout, link_styles
+from playground.views.network_layout import ELLIPSIS, NODE_COLORS, NODE_RADIUS, NetworkLayout, link_styles
 
 PIXELS_PER_SLOT = 30
 TITLE_HEIGHT = 34  # two lines of 12 px titles
