@@ -27,6 +27,14 @@ def epoch(app: AppTest) -> int:
     return int(re.search(r"Epoch <b>([\d,]+)</b>", text).group(1).replace(",", ""))
 
 
+def wait_for_first_epoch(app: AppTest, seconds: float) -> None:
+    """Rerun the page until its counter shows epoch 1 (after Step), or the time is up."""
+    deadline = time.monotonic() + seconds
+    while epoch(app) != 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        app.run()
+
+
 def status_line(app: AppTest) -> str:
     return " ".join(item.value for item in app.caption)
 
@@ -99,10 +107,7 @@ def test_hide_parameters_hide_controls():
 def test_step_trains_exactly_one_epoch_and_reset_returns_to_zero():
     app = open_app({"samples": "100"})
     app.button(key="step").click().run()
-    deadline = time.monotonic() + 60
-    while epoch(app) != 1 and time.monotonic() < deadline:
-        time.sleep(0.5)
-        app.run()
+    wait_for_first_epoch(app, 60)
     assert epoch(app) == 1
     time.sleep(1)
     app.run()
@@ -135,10 +140,7 @@ def test_a_binary_step_network_explains_its_zero_gradient():
 def test_every_problem_type_trains_and_draws_without_an_exception(query):
     app = open_app(query)
     app.button(key="step").click().run()
-    deadline = time.monotonic() + 90
-    while epoch(app) != 1 and time.monotonic() < deadline:
-        time.sleep(0.5)
-        app.run()
+    wait_for_first_epoch(app, 90)
     assert epoch(app) == 1
     assert not app.exception, [exception.value for exception in app.exception]
     assert any("<svg" in item.value for item in app.markdown)  # the diagram, with trained weights
@@ -152,10 +154,7 @@ def test_the_forward_page_steps_through_the_network_trained_on_the_playground():
     assert any("Train a network on the **Playground** page first" in item.value for item in app.info)
     app.switch_page("app_pages/playground_page.py").run()
     app.button(key="step").click().run()
-    deadline = time.monotonic() + 90
-    while epoch(app) != 1 and time.monotonic() < deadline:
-        time.sleep(0.5)
-        app.run()
+    wait_for_first_epoch(app, 90)
     app.switch_page("app_pages/forward.py").run()
     app.segmented_control(key="forward_source").set_value("My trained network").run()
     app.number_input(key="forward_sample").set_value(7).run()
