@@ -88,7 +88,7 @@ def epoch_pipeline(dataset: Dataset, seed: int) -> tf.data.Dataset:
 class Engine:
     """Builds the model for a spec and runs ``Model.fit`` on behalf of a :class:`TrainingJob`."""
 
-    def __init__(self, spec: RunSpec, dataset: Dataset, probe_inputs: np.ndarray | None = None):
+    def __init__(self, spec: RunSpec, dataset: Dataset):
         self.spec = spec
         self.dataset = dataset
         self.model = build_model(spec, dataset.input_count, dataset.output_units)
@@ -106,11 +106,11 @@ class Engine:
         self.pipeline = epoch_pipeline(dataset, spec.seed)
         self._learning_rate = spec.learning_rate
         self._dense = dense_layers(self.model)
-        self._probe_inputs = None if probe_inputs is None else tf.constant(probe_inputs, dtype=tf.float32)
-        self._probe = None
-        if probe_inputs is not None:
-            probe_model = keras.Model(self.model.inputs, [layer.output for layer in self._dense])
-            self._probe = tf.function(lambda x: probe_model(x, training=False))
+        probe_model = keras.Model(self.model.inputs, [layer.output for layer in self._dense])
+        # One trace for any probe of this width (the page may switch the plane it probes).
+        self._probe = tf.function(lambda x: probe_model(x, training=False),
+                                  input_signature=[tf.TensorSpec([None, dataset.input_count], tf.float32)])
+        self._test_outputs = tf.function(lambda: self.model(self._tensors[2], training=False))
 
     def _make_evaluation(self):
         """TF ops: loss (without the regularisation penalty, as TensorFlow Playground shows it) and the headline
@@ -151,14 +151,16 @@ class Engine:
         """Kernel and bias of every Dense layer, in order: (W1, b1, W2, b2, ...), copied."""
         return tuple(_frozen(variable.numpy()) for layer in self._dense for variable in (layer.kernel, layer.bias))
 
-    def probe(self) -> tuple[np.ndarray, ...] | None:
+    def probe(self, inputs: np.ndarray) -> tuple[np.ndarray, ...]:
         """Each Dense layer's output (after its activation) on the probe inputs."""
-        if self._probe is None:
-            return None
-        outputs = self._probe(self._probe_inputs)
+        outputs = self._probe(tf.constant(inputs, dtype=tf.float32))
         if not isinstance(outputs, list | tuple):  # a network without hidden layers has one output only
             outputs = [outputs]
         return tuple(_frozen(np.asarray(output)) for output in outputs)
+
+    def test_outputs(self) -> np.ndarray:
+        """The network's outputs on the test split (for the evaluation views)."""
+        return _frozen(np.asarray(self._test_outputs()))
 
     def set_learning_rate(self, rate: float) -> None:
         if rate != self._learning_rate:

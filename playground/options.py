@@ -17,7 +17,16 @@ PROBLEM_LABELS = {"binary": "Binary classification", "multiclass": "Multi-class 
 # Datasets of TensorFlow Playground (plus moons and checkerboard), by the problem they belong to.
 CLASSIFICATION_DATASETS = ("circle", "xor", "gauss", "spiral", "moons", "checkerboard")
 REGRESSION_DATASETS = ("plane", "multi_gauss")
-DATASETS = CLASSIFICATION_DATASETS + REGRESSION_DATASETS
+POINT_DATASETS = CLASSIFICATION_DATASETS + REGRESSION_DATASETS
+# Tables: scikit-learn's bundled data sets and an uploaded CSV file, with the problem types each can be.
+TABLE_PROBLEMS = {
+    "iris": ("multiclass",), "wine": ("multiclass",), "breast_cancer": ("binary", "multiclass"),
+    "digits": ("multiclass",), "diabetes": ("regression",), "csv": PROBLEMS,
+}
+TABLE_DATASETS = tuple(TABLE_PROBLEMS)
+DATASETS = POINT_DATASETS + TABLE_DATASETS
+MISSING_VALUES = ("drop", "impute")
+MAX_TEXT = 200  # characters of a column name
 
 # Input features computed from the two raw coordinates (URL spelling -> display label).
 FEATURES = {
@@ -52,7 +61,7 @@ class Option:
     name: str  # field of RunSpec (and key in JSON)
     key: str  # short URL key
     label: str  # shown in widgets and messages
-    kind: str  # "int", "float", "choice", "int_list", "float_list", "choice_list"
+    kind: str  # "int", "float", "choice", "text", and lists of them: "int_list", "choice_list", ...
     default: Any
     help: str = ""
     choices: tuple[str, ...] = ()
@@ -85,7 +94,8 @@ class Option:
         if text.lower() in ("", "none"):
             items: list[str] = []
         else:
-            items = [part for part in text.replace(";", ",").split(",")]
+            # Numbers and choices may be separated by ';' too; column names only by ','.
+            items = (text if self.item_kind == "text" else text.replace(";", ",")).split(",")
         values = []
         for item in items:
             value, problem = self._parse_item(item.strip())
@@ -99,6 +109,8 @@ class Option:
         if kind == "choice":
             value = text.lower().replace("-", "_")
             return self._check_item(value)
+        if kind == "text":
+            return self._check_item(text)
         try:
             number = float(text)
         except ValueError:
@@ -115,7 +127,7 @@ class Option:
         if not self.is_list:
             return self._check_item(value)
         if isinstance(value, str | int | float) and not isinstance(value, bool):
-            value = [value]
+            value = [] if self.item_kind == "text" and value == "" else [value]
         if not isinstance(value, list | tuple):
             return None, f"{self.noun} must be a list, not {value!r}"
         if len(value) < self.min_items:
@@ -137,6 +149,14 @@ class Option:
         if kind == "choice":
             if not isinstance(value, str) or value not in self.choices:
                 return None, f"{self.noun} {value!r} is not one of: {', '.join(self.choices)}"
+            return value, None
+        if kind == "text":
+            if not isinstance(value, str):
+                return None, f"{self.noun} {value!r} is not text"
+            if len(value) > MAX_TEXT or not value.isprintable():
+                return None, f"{self.noun} must be printable text of at most {MAX_TEXT} characters"
+            if self.is_list and (not value.strip() or "," in value):
+                return None, f"{self.noun} {value!r}: names in this list cannot be empty or hold a comma"
             return value, None
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None, f"{self.noun} {value!r} is not a number"
@@ -175,7 +195,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("problem", "problem", "Problem type", "choice", "binary", choices=PROBLEMS,
            help="What the network predicts: one of two classes, one of several, or a number."),
     Option("dataset", "dataset", "Data set", "choice", "circle", choices=DATASETS,
-           help="The 2-D data set (TensorFlow Playground's, plus moons and checkerboard)."),
+           help="A 2-D data set (TensorFlow Playground's, plus moons and checkerboard), a table that ships with "
+                "scikit-learn, or your own CSV file."),
+    Option("target", "target", "Target column", "text", "",
+           help="The CSV column to predict (empty: the last column)."),
+    Option("columns", "columns", "Feature columns", "text_list", (), max_items=1000, unique=True,
+           help="The table's columns the network reads (none chosen: every column but the target)."),
+    Option("missing", "missing", "Missing values", "choice", "drop", choices=MISSING_VALUES,
+           help="Rows with a missing feature value are dropped, or the value is imputed with the training "
+                "median."),
     Option("noise", "noise", "Noise", "int", 0, minimum=0, maximum=50,
            help="Noise in percent, as TensorFlow Playground's slider (0-50)."),
     Option("train_share", "train", "Training share", "int", 50, minimum=10, maximum=90,

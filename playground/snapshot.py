@@ -44,6 +44,7 @@ class Snapshot:
     probe_epoch: int
     epochs_per_second: float
     job_id: str = ""
+    test_outputs: np.ndarray | None = None  # the network's outputs on the test split, as of probe_epoch
 
     @property
     def last(self) -> dict[str, float] | None:

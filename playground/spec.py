@@ -19,6 +19,7 @@ from playground.options import (
     OPTIONS_BY_KEY,
     OPTIONS_BY_NAME,
     REGRESSION_DATASETS,
+    TABLE_PROBLEMS,
     format_number,
 )
 
@@ -142,7 +143,16 @@ class RunSpec(_RunSpecFields):
         messages: list[str] = []
         values = dict(values)
         dataset = values.get("dataset", OPTIONS_BY_NAME["dataset"].default)
-        if "problem" not in values:
+        allowed = TABLE_PROBLEMS.get(dataset)
+        if allowed is not None:
+            # A table's target decides which problems make sense (a CSV file's can be any of them).
+            given = values.get("problem")
+            if given is None:
+                values["problem"] = allowed[0]
+            elif given not in allowed:
+                values["problem"] = allowed[0]
+                messages.append(f"data set {dataset!r} cannot be a {given} problem; problem set to {allowed[0]}")
+        elif "problem" not in values:
             # The data set implies the problem when the problem was not given.
             values["problem"] = "regression" if dataset in REGRESSION_DATASETS else "binary"
         problem = values["problem"]
@@ -191,6 +201,8 @@ class RunSpec(_RunSpecFields):
                 messages.append(problem)
         if messages:
             return messages
+        if self.problem not in TABLE_PROBLEMS.get(self.dataset, (self.problem,)):
+            messages.append(f"data set {self.dataset!r} cannot be a {self.problem} problem")
         if self.problem == "regression" and self.dataset in CLASSIFICATION_DATASETS:
             messages.append(f"data set {self.dataset!r} is for classification, not regression")
         if self.problem != "regression" and self.dataset in REGRESSION_DATASETS:
@@ -219,6 +231,11 @@ class RunSpec(_RunSpecFields):
         return OUTPUT_ACTIVATION[self.problem]
 
     @property
+    def is_table(self) -> bool:
+        """Tabular data (a scikit-learn table or a CSV file) rather than 2-D points."""
+        return self.dataset in TABLE_PROBLEMS
+
+    @property
     def is_classification(self) -> bool:
         return self.problem != "regression"
 
@@ -239,7 +256,8 @@ class RunSpec(_RunSpecFields):
 
     def describe(self) -> str:
         """One line for logs and titles: 'circle, 2-4-2-1 tanh, sgd lr 0.03, batch 10, seed 1'."""
-        shape = "-".join(str(units) for units in (len(self.features), *self.layers))
+        inputs = "n" if self.is_table else len(self.features)
+        shape = "-".join(str(units) for units in (inputs, *self.layers))
         activations = "/".join(dict.fromkeys(self.activations)) or "no hidden"
         return (f"{self.dataset}, {shape} {activations}, {self.optimizer} lr {format_number(self.learning_rate)},"
                 f" batch {self.batch_size}, seed {self.seed}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground.data import Dataset, make_dataset
+from playground.data import Dataset
 from playground.snapshot import Snapshot, Status
 from playground.spec import RunSpec
 
@@ -31,6 +31,7 @@ class _State:
     weights_epoch: int = -1
     probe: tuple[np.ndarray, ...] | None = None
     probe_epoch: int = -1
+    test_outputs: np.ndarray | None = None  # the network's outputs on the test split, as of probe_epoch
     epochs_budget: int | None = None  # epochs left before pausing (Step); None = run freely
     pause_requested: bool = False
     stop_requested: bool = False
@@ -53,7 +54,14 @@ class TrainingJob:
             raise ValueError("invalid spec: " + "; ".join(problems))
         self.spec = spec
         self.id = job_id or uuid.uuid4().hex[:12]
-        self.dataset = dataset if dataset is not None else make_dataset(spec)
+        if dataset is None:
+            from playground.sources import load_data
+
+            loaded = load_data(spec)
+            if loaded.dataset is None:
+                raise ValueError("; ".join(loaded.messages))
+            dataset = loaded.dataset
+        self.dataset = dataset
         self.probe_inputs = probe_inputs
         self.weights_interval = weights_interval
         self.probe_interval = probe_interval
@@ -64,6 +72,7 @@ class TrainingJob:
         self.model = None  # set by the thread; read it only once the job is paused or over
         self._weights_time = 0.0
         self._probe_time = 0.0
+        self._engine = None  # set by the thread once the model exists
 
     # ---- controls -----------------------------------------------------------------------------------------
     def start(self, *, paused: bool = False) -> None:
@@ -172,6 +181,7 @@ class TrainingJob:
                 history=tuple(state.history), metric="accuracy" if self.spec.is_classification else "r2",
                 learning_rate=state.learning_rate, epoch_limit=state.epoch_limit, weights=state.weights,
                 weights_epoch=state.weights_epoch, probe=state.probe, probe_epoch=state.probe_epoch,
+                test_outputs=state.test_outputs,
                 epochs_per_second=rate, job_id=self.id,
             )
 
@@ -192,8 +202,9 @@ class TrainingJob:
         try:
             from playground.engine import Engine
 
-            engine = Engine(self.spec, self.dataset, self.probe_inputs)
+            engine = Engine(self.spec, self.dataset)
             self.model = engine.model
+            self._engine = engine
             self._publish(0, engine.evaluate(), engine, force=True)
             with self._condition:
                 if self._state.stop_requested:
@@ -296,11 +307,28 @@ class TrainingJob:
             self._weights_time = now
             with self._condition:
                 self._state.weights, self._state.weights_epoch = weights, epoch
-        if self.probe_inputs is not None and (force or now - self._probe_time >= self.probe_interval):
-            probe = engine.probe()
+        if force or now - self._probe_time >= self.probe_interval:
             self._probe_time = now
-            with self._condition:
-                self._state.probe, self._state.probe_epoch = probe, epoch
+            self._publish_probe(engine, epoch)
+
+    def _publish_probe(self, engine, epoch: int) -> None:
+        inputs = self.probe_inputs
+        probe = engine.probe(inputs) if inputs is not None else None
+        outputs = engine.test_outputs()
+        with self._condition:
+            self._state.probe, self._state.probe_epoch = probe, epoch
+            self._state.test_outputs = outputs
+
+    def set_probe_inputs(self, inputs: np.ndarray) -> None:
+        """Probe other inputs from now on (the page switched the plane it draws). A paused or finished job
+        probes them at once, in the caller's thread: its model is not training, so reading it is safe."""
+        with self._condition:
+            self.probe_inputs = inputs
+            self._probe_time = 0.0
+            engine, status = self._engine, self._state.status
+            epoch = len(self._state.history) - 1
+        if engine is not None and (status == Status.PAUSED or status.is_over) and status != Status.FAILED:
+            self._publish_probe(engine, epoch)
 
 
 # Jobs whose thread was started; at exit they are stopped and joined, because a daemon thread still inside

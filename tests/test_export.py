@@ -15,7 +15,7 @@ import pytest
 from playground.data import make_dataset
 from playground.export import history_csv, keras_script, load_model_bytes, model_bytes, spec_json
 from playground.model import build_model, compiled_model
-from playground.options import ACTIVATIONS, DATASETS, INITIALIZERS
+from playground.options import ACTIVATIONS, INITIALIZERS, POINT_DATASETS
 from playground.spec import RunSpec
 
 PROJECT = pathlib.Path(__file__).resolve().parents[1]
@@ -117,7 +117,7 @@ def test_an_invalid_spec_is_refused():
 
 # ---- the script's data and model equal Playground's --------------------------------------------------------
 DATA_QUERIES = [f"dataset={name}&noise=25&samples=137&train=70&dseed=5&features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2"
-                for name in DATASETS] + [
+                for name in POINT_DATASETS] + [
     f"problem=multiclass&dataset={name}&classes=5&noise=10" for name in ("gauss", "spiral", "checkerboard")
 ] + ["problem=multiclass&dataset=circle&classes=4", "dataset=moons&features=sinx2&train=10&samples=20"]
 

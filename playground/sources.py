@@ -1,0 +1,56 @@
+"""Where a spec's data comes from: generated 2-D points, a table that ships with scikit-learn, or a CSV file.
+
+``load_data`` never raises on bad data: a data set that cannot be made comes back as ``None`` with messages
+saying why and what to do.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from playground.data import Dataset, make_dataset
+from playground.spec import RunSpec
+from playground.tabular import BUILTIN_TABLES, Table, load_builtin, prepare
+
+# The fields of a spec that decide its data (a change in any other field keeps the same data).
+DATA_FIELDS = ("problem", "dataset", "target", "columns", "missing", "noise", "train_share", "samples", "classes",
+               "data_seed", "features")
+NO_CSV_MESSAGE = ("This run reads a CSV file, and none is loaded: upload the file (the link keeps the settings, "
+                  "not the data).")
+
+
+@dataclass(frozen=True)
+class DataResult:
+    """A spec's data set (None when it cannot be made), the messages about it, and the table it came from."""
+
+    dataset: Dataset | None
+    messages: tuple[str, ...] = ()
+    table: Table | None = None
+
+
+@functools.lru_cache(maxsize=len(BUILTIN_TABLES))
+def builtin_table(name: str) -> Table:
+    """A scikit-learn table, loaded once per process (tables are immutable, so sessions share them)."""
+    return load_builtin(name)
+
+
+def data_key(spec: RunSpec) -> tuple:
+    """What identifies a spec's data: equal keys (with the same CSV table), equal data sets."""
+    return tuple(getattr(spec, name) for name in DATA_FIELDS)
+
+
+def load_data(spec: RunSpec, csv_table: Table | None = None) -> DataResult:
+    """The spec's train/test data: generated points, a built-in table, or ``csv_table`` (dataset "csv")."""
+    if not spec.is_table:
+        return DataResult(make_dataset(spec))
+    if spec.dataset == "csv":
+        if csv_table is None:
+            return DataResult(None, (NO_CSV_MESSAGE,))
+        table = csv_table
+    else:
+        table = builtin_table(spec.dataset)
+    dataset, messages = prepare(table, spec.target or table.target, list(spec.columns) or None,
+                                missing=spec.missing, problem=spec.problem, train_share=spec.train_share / 100,
+                                seed=spec.data_seed)
+    return DataResult(dataset, tuple(messages), table)
