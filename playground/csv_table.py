@@ -72,8 +72,9 @@ def _sniff_delimiter(text: str) -> str:
         return ","
 
 
-def _column_names(first_row: list[str], messages: list[str]) -> tuple[list[str], bool]:
-    """The header (renamed where empty or repeated) and whether the first row is one; notes go to messages."""
+def _column_names(first_row: list[str], messages: list[str], repairs: list[str]) -> tuple[list[str], bool]:
+    """The header (renamed where empty or repeated) and whether the first row is one; notes go to messages,
+    renames to repairs as well."""
     if any(_is_number(cell.strip()) for cell in first_row):
         names = [f"column_{index + 1}" for index in range(len(first_row))]
         messages.append(f"The first row holds numbers, so it was read as data, not a header; the columns are "
@@ -85,12 +86,14 @@ def _column_names(first_row: list[str], messages: list[str]) -> tuple[list[str],
         if not name:
             name = f"column_{index + 1}"
             messages.append(f"Column {index + 1} has no name in the header; it is called '{name}'.")
+            repairs.append(messages[-1])
         if name in seen:
             base, copy = name, 2
             while f"{base}_{copy}" in seen:
                 copy += 1
             name = f"{base}_{copy}"
             messages.append(f"The header names '{base}' more than once; the repeat is called '{name}'.")
+            repairs.append(messages[-1])
         seen.add(name)
         names.append(name)
     return names, True
@@ -122,6 +125,7 @@ def read_csv(data: bytes, *, max_bytes: int = MAX_CSV_BYTES,
         return None, [refusal]
     text, note = _decode(data)
     messages = [note] if note else []
+    repairs = list(messages)
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
     rows, ragged, names, expected = [], [], None, 0
@@ -130,7 +134,7 @@ def read_csv(data: bytes, *, max_bytes: int = MAX_CSV_BYTES,
             if not any(cell.strip() for cell in row):
                 continue  # blank lines carry nothing
             if names is None:
-                names, has_header = _column_names(row, messages)
+                names, has_header = _column_names(row, messages, repairs)
                 expected = len(names)
                 if len(names) < 2:
                     return None, [f"The file has only one column ('{names[0]}'). A table needs feature columns "
@@ -159,6 +163,7 @@ def read_csv(data: bytes, *, max_bytes: int = MAX_CSV_BYTES,
     empty = [name for name, column in columns.items() if column.isna().all()]
     for name in empty:
         messages.append(f"Column '{name}' has no values (all missing), so it was left out.")
+        repairs.append(messages[-1])
         del columns[name]
     if len(columns) < 2:
         return None, messages + ["Fewer than two columns have values; a table needs features and a target."]
@@ -166,4 +171,4 @@ def read_csv(data: bytes, *, max_bytes: int = MAX_CSV_BYTES,
     target = frame.columns[-1]
     problem = detect_problem(frame[target])
     classes = () if problem == "regression" else class_names(frame[target])
-    return Table(frame, target, problem, classes), messages
+    return Table(frame, target, problem, classes, repairs=tuple(repairs)), messages

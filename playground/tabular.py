@@ -31,6 +31,9 @@ class Table:
     class_names: tuple[str, ...] = ()  # target classes in class-index order; empty for regression
     images: np.ndarray | None = None  # (n, 8, 8) pixel images for the digits table
     name: str = ""
+    # Faults of the file that reading had to repair (not UTF-8, empty or repeated header names, all-missing
+    # columns): the page shows them as errors, the command line refuses the file unless told to go on.
+    repairs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

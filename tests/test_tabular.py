@@ -1,23 +1,9 @@
 import numpy as np
 import pytest
+from csv_samples import PIMA_COLUMNS, pima_csv
 
 from playground.csv_table import MAX_CSV_ROWS, read_csv
 from playground.tabular import BUILTIN_TABLES, TabularDataset, class_balance, load_builtin, prepare
-
-PIMA_COLUMNS = ["Pregnancies", "Glucose", "BloodPressure", "SkinThickness", "Insulin", "BMI",
-                "DiabetesPedigreeFunction", "Age", "Outcome"]
-
-
-def pima_csv(rows: int = 300, delimiter: str = ",", header: bool = True, seed: int = 0) -> bytes:
-    """A PIMA-diabetes-like table: 8 numeric columns on their own scales and a 0/1 Outcome."""
-    rng = np.random.default_rng(seed)
-    glucose = rng.normal(120, 30, rows)
-    columns = [rng.integers(0, 15, rows), glucose, rng.normal(70, 12, rows), rng.normal(20, 15, rows),
-               rng.normal(80, 100, rows), rng.normal(32, 7, rows), rng.uniform(0.08, 2.4, rows),
-               rng.integers(21, 81, rows), (glucose + rng.normal(0, 20, rows) > 130).astype(int)]
-    lines = [delimiter.join(PIMA_COLUMNS)] if header else []
-    lines += [delimiter.join(f"{column[row]:g}" for column in columns) for row in range(rows)]
-    return ("\n".join(lines) + "\n").encode()
 
 
 def read_ok(data: bytes):
