@@ -6,8 +6,9 @@ reads snapshots of it, refreshing the live views 4 times a second while it train
 
 import streamlit as st
 
+from playground.sources import NO_CSV_MESSAGE
 from playground.training import Status
-from playground.ui import controls, exports, live, session, style
+from playground.ui import controls, data_panel, evaluation_panel, exports, live, session, style
 
 REFRESH_SECONDS = 0.2  # 5 a second asked; at least 4 arrive in Chromium on 2 cores while training (bench/ui.py)
 HEARTBEAT_SECONDS = 30  # an open page polls its job at least this often, so the registry keeps it
@@ -22,7 +23,7 @@ if url_messages:
                + "\n".join(f"- {message}" for message in url_messages), icon=":material/link_off:")
 
 with st.sidebar:
-    values = controls.render_controls(controller.spec, session.hidden_controls())
+    values = controls.render_controls(controller.spec, session.hidden_controls(), controller.table_of)
 parsed = controls.read_spec(values)
 for message in parsed.messages:
     st.info(message, icon=":material/info:")
@@ -30,6 +31,19 @@ notice = controller.change_spec(parsed.spec)
 if notice:
     st.toast(notice, icon=":material/restart_alt:")
 session.write_spec_to_url(controller.spec)
+
+loaded = controller.data()
+if controller.spec.is_table:
+    with st.expander("Data", icon=":material/table:", expanded=loaded.dataset is None):
+        if controller.spec.dataset == "csv":
+            data_panel.render_upload(controller)
+        data_panel.render_table(controller, loaded)
+    if controller.spec.dataset == "csv" and controller.csv_table is None:
+        st.info(NO_CSV_MESSAGE, icon=":material/upload_file:")
+    else:
+        data_panel.render_problems(loaded)
+if loaded.dataset is None:
+    st.stop()  # nothing to train: the messages above say why and what to do
 
 snapshot = controller.snapshot()
 running = snapshot.status in (Status.STARTING, Status.RUNNING)
@@ -65,7 +79,9 @@ def live_views() -> None:
         with st.container(horizontal=True, gap="small"):
             show_test = st.toggle("Show test data", key="show_test")
             discretize = st.toggle("Discretize output", key="discretize")
-        live.render_boundary(current, controller.spec, job.dataset, show_test=show_test, discretize=discretize)
+        live.render_plane_choice(controller, job.dataset)
+        live.render_boundary(current, controller.spec, job.dataset, show_test=show_test, discretize=discretize,
+                             plane=controller.plane())
     with curve:
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
             log_scale = st.toggle("Log scale", key="log_scale")
@@ -85,6 +101,32 @@ def keep_job_alive() -> None:
 
 
 keep_job_alive()
+
+evaluation_tab, history_tab, explain_tab, compare_tab = st.tabs(
+    ["Evaluation", "Training history", "Explain a prediction", "Compare runs"])
+
+
+@st.fragment(run_every=1.0 if running else None)
+def evaluation_views() -> None:
+    current = controller.snapshot()
+    with evaluation_tab:
+        evaluation_panel.render_evaluation(current, controller.job().dataset)
+    with history_tab:
+        evaluation_panel.render_history(current)
+
+
+evaluation_views()
+
+
+@st.fragment
+def explanation_view() -> None:
+    with explain_tab:
+        evaluation_panel.render_explanation(controller, controller.snapshot(), controller.job().dataset)
+
+
+explanation_view()
+with compare_tab:
+    evaluation_panel.render_comparison(controller)
 
 with st.expander("Share and export", icon=":material/ios_share:", expanded=False):
     exports.render_share(controller)

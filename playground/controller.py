@@ -1,16 +1,24 @@
-"""What the Playground page's controls do, without Streamlit: one spec, one current job, and the rules for
-when a change resets the run (everything but the live options, as in TensorFlow Playground).
+"""What the Playground page's controls do, without Streamlit: one spec, its data, one current job, the runs
+kept for comparison, and the rules for when a change resets the run (everything but the live options, as in
+TensorFlow Playground).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from playground.data import feature_matrix, grid_points
 from playground.options import OPTIONS
 from playground.registry import JobRegistry
+from playground.runs import RunRecord, kept, record_of
+from playground.slices import SlicePlane, feature_plane, pca_plane
+from playground.sources import DataResult, builtin_table, data_key, load_data
 from playground.spec import LIVE_OPTIONS, RunSpec
+from playground.tabular import BUILTIN_TABLES, Table
 from playground.training import Snapshot, Status, TrainingJob, preload_engine
 
 GRID_RESOLUTION = 100  # the decision-boundary heatmap, as TensorFlow Playground's
+PCA = "pca"  # the plane choice for the first two principal components; otherwise a pair of input indices
 
 
 def changed_labels(old: RunSpec, new: RunSpec) -> list[str]:
@@ -19,20 +27,87 @@ def changed_labels(old: RunSpec, new: RunSpec) -> list[str]:
 
 
 class PlaygroundController:
-    """Holds a session's spec and the id of its job in the process-wide registry."""
+    """Holds a session's spec, its uploaded CSV table, the id of its job in the process-wide registry and the
+    runs it keeps for comparison."""
 
     def __init__(self, registry: JobRegistry, spec: RunSpec):
         self.registry = registry
         self.spec = spec
         self.job_id: str | None = None
+        self.csv_table: Table | None = None  # the uploaded file, read (dataset "csv" trains on it)
+        self.csv_name = ""
+        self.plane_choice: str | tuple[int, int] = PCA
+        self.runs: list[RunRecord] = []  # past runs, oldest first
+        self._run_count = 0
+        self._data: tuple[tuple, DataResult] | None = None
+        self._plane: tuple[tuple, SlicePlane | None] | None = None
+
+    # ---- data ---------------------------------------------------------------------------------------------
+    def data(self) -> DataResult:
+        """The spec's data set (cached while the data settings and the CSV table stay the same)."""
+        key = (data_key(self.spec), id(self.csv_table) if self.spec.dataset == "csv" else None)
+        if self._data is None or self._data[0] != key:
+            self._data = (key, load_data(self.spec, self.csv_table))
+        return self._data[1]
+
+    def table_of(self, dataset: str) -> Table | None:
+        """The table behind a data set name: the uploaded file for "csv", scikit-learn's for the others."""
+        if dataset == "csv":
+            return self.csv_table
+        return builtin_table(dataset) if dataset in BUILTIN_TABLES else None
+
+    def set_csv(self, name: str, table: Table | None) -> None:
+        """Take a newly uploaded (and read) CSV file; a run on the old file starts over."""
+        self.csv_table, self.csv_name = table, name
+        if self.spec.dataset == "csv":
+            self._discard_job()
+
+    def plane(self) -> SlicePlane | None:
+        """The 2-D plane the output view draws for tabular data (None for 2-D points or a single input)."""
+        dataset = self.data().dataset
+        key = (id(dataset), self.plane_choice)
+        if self._plane is None or self._plane[0] != key:  # a PCA of a large table is worth computing once
+            self._plane = (key, None if dataset is None else self._make_plane(dataset))
+        return self._plane[1]
+
+    def _make_plane(self, dataset) -> SlicePlane | None:
+        if dataset.is_2d or dataset.input_count < 2:
+            return None
+        choice = self.plane_choice
+        if choice != PCA and max(choice) < dataset.input_count and choice[0] != choice[1]:
+            return feature_plane(dataset, *choice)
+        return feature_plane(dataset, 0, 1) if dataset.input_count == 2 else pca_plane(dataset)
+
+    def set_plane(self, choice: str | tuple[int, int]) -> None:
+        """Draw another plane: the job probes it from now on (at once when it is paused or over)."""
+        if choice == self.plane_choice:
+            return
+        self.plane_choice = choice
+        job = self.registry.get(self.job_id)
+        inputs = self.probe_inputs()
+        if job is not None and inputs is not None:
+            job.set_probe_inputs(inputs)
+
+    def probe_inputs(self) -> np.ndarray | None:
+        """The inputs whose outputs the views draw: the 2-D grid, or the grid on the plane through a table."""
+        dataset = self.data().dataset
+        if dataset is None:
+            return None
+        if dataset.is_2d:
+            return feature_matrix(grid_points(GRID_RESOLUTION), self.spec.features)
+        plane = self.plane()
+        return None if plane is None else plane.grid_inputs(GRID_RESOLUTION)
 
     # ---- the job ------------------------------------------------------------------------------------------
     def job(self) -> TrainingJob:
-        """The current job; a new (idle) one when there is none or the registry reaped it."""
+        """The current job; a new (idle) one when there is none or the registry reaped it. Raises ValueError
+        when the spec has no usable data (the page checks ``data()`` first and says why)."""
         job = self.registry.get(self.job_id)
         if job is None:
-            probe = feature_matrix(grid_points(GRID_RESOLUTION), self.spec.features)
-            job = self.registry.create(self.spec, probe_inputs=probe)
+            loaded = self.data()
+            if loaded.dataset is None:
+                raise ValueError(" ".join(loaded.messages))
+            job = self.registry.create(self.spec, dataset=loaded.dataset, probe_inputs=self.probe_inputs())
             self.job_id = job.id
         return job
 
@@ -43,6 +118,36 @@ class PlaygroundController:
     def preload() -> None:
         """Start importing TensorFlow in the background (after the page's first paint)."""
         preload_engine()
+
+    def _discard_job(self) -> bool:
+        """Keep the current run for comparison (if it trained), then stop and forget its job. Returns whether
+        it had started."""
+        job = self.registry.get(self.job_id)
+        started = job is not None and job.status != Status.IDLE
+        if job is not None:
+            self._keep_run(job)
+        self.registry.discard(self.job_id)
+        self.job_id = None
+        return started
+
+    # ---- runs kept for comparison -------------------------------------------------------------------------
+    def _keep_run(self, job: TrainingJob) -> None:
+        known = next((run.label for run in self.runs if run.job_id == job.id), None)
+        label = known or f"Run {self._run_count + 1}"
+        record = record_of(label, job.spec, job.snapshot())
+        if record is not None and known is None:
+            self._run_count += 1
+        self.runs = kept(self.runs, record)
+
+    def compared_runs(self) -> list[RunRecord]:
+        """The kept runs and, when it has trained, the current one (labelled 'Current')."""
+        job = self.registry.get(self.job_id)
+        current = record_of("Current", job.spec, job.snapshot()) if job is not None else None
+        return self.runs + ([current] if current is not None else [])
+
+    def restore(self, record: RunRecord) -> str | None:
+        """Go back to a kept run's settings (a new run with them: same seed, same curve)."""
+        return self.change_spec(record.spec)
 
     # ---- spec changes -------------------------------------------------------------------------------------
     def change_spec(self, new_spec: RunSpec) -> str | None:
@@ -55,10 +160,7 @@ class PlaygroundController:
         if job is None:
             return None
         if old.needs_reset(new_spec):
-            started = job.status != Status.IDLE
-            self.registry.discard(self.job_id)
-            self.job_id = None
-            if started:
+            if self._discard_job():
                 changed = [label for label in changed_labels(old, new_spec)
                            if label not in {o.noun for o in OPTIONS if o.name in LIVE_OPTIONS}]
                 return f"The network was reset because the {', '.join(changed)} changed."
@@ -89,5 +191,4 @@ class PlaygroundController:
 
     def reset(self) -> None:
         """Back to epoch 0 with fresh initial weights (the same ones: the seed is unchanged)."""
-        self.registry.discard(self.job_id)
-        self.job_id = None
+        self._discard_job()

@@ -4,6 +4,7 @@ expects. ``render_controls`` returns the values the user set; the spec is built 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -18,14 +19,20 @@ from playground.options import (
     PROBLEM_LABELS,
     REGRESSION_DATASETS,
     REGULARIZATION_RATE_PRESETS,
+    TABLE_PROBLEMS,
     Option,
     format_number,
 )
 from playground.spec import Parsed, RunSpec
+from playground.tabular import Table, detect_problem
 from playground.views.boundary import preview_image
 
+POINT_ONLY = frozenset({"noise", "samples", "classes", "features"})  # options of generated 2-D points
+TABLE_ONLY = frozenset({"target", "columns", "missing"})  # options of tables
+
 GROUPS = {
-    "Data": ("problem", "dataset", "noise", "train_share", "samples", "classes", "data_seed", "features"),
+    "Data": ("problem", "dataset", "target", "columns", "missing", "noise", "train_share", "samples", "classes",
+             "data_seed", "features"),
     "Network": ("layers", "regularization", "regularization_rate", "initializer"),
     "Training": ("optimizer", "learning_rate", "loss", "batch_size", "epochs", "patience", "seed"),
 }
@@ -34,7 +41,10 @@ PRESETS = {"learning_rate": LEARNING_RATE_PRESETS, "regularization_rate": REGULA
 CHOICE_LABELS = {
     "problem": PROBLEM_LABELS,
     "features": FEATURES,
-    "dataset": {"multi_gauss": "multi-gauss"},
+    "dataset": {"multi_gauss": "multi-gauss", "iris": "iris (table)", "wine": "wine (table)",
+                "breast_cancer": "breast cancer (table)", "digits": "digits 8x8 (table)",
+                "diabetes": "diabetes (table)", "csv": "your CSV file"},
+    "missing": {"drop": "drop the rows", "impute": "impute the training median"},
     "initializer": {"playground": "playground U(-0.5, 0.5)"},
     "optimizer": {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam", "rmsprop": "RMSprop",
                   "adagrad": "Adagrad"},
@@ -175,8 +185,46 @@ def read_spec(values: dict[str, Any]) -> Parsed:
     return Parsed(parsed.spec, tuple(st.session_state.pop(ADJUSTMENTS, ())) + parsed.messages)
 
 
-def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """Draw the controls (in the current container) and return the values set, keyed by field name."""
+def _applies(name: str, dataset: str, problem: str, table: Table | None) -> bool:
+    """Whether an option's control is shown for the data set and problem now chosen (others keep their value,
+    unseen)."""
+    if name in POINT_ONLY:
+        return dataset not in TABLE_PROBLEMS and (name != "classes" or problem == "multiclass")
+    if name in TABLE_ONLY:
+        return dataset in TABLE_PROBLEMS and table is not None and (name != "target" or dataset == "csv")
+    return True
+
+
+def _target_changed(table: Table) -> None:
+    """A new target column: detect its problem type (the user may override it) and drop it from the features."""
+    target = st.session_state[widget_key("target")] or table.target
+    if target in table.frame.columns:
+        st.session_state[widget_key("problem")] = detect_problem(table.frame[target])
+    columns = st.session_state.get(widget_key("columns"), [])
+    st.session_state[widget_key("columns")] = [column for column in columns if column != target]
+
+
+def _table_widget(option: Option, values: dict[str, Any], table: Table) -> Any:
+    """Column choices come from the table (and keep any unknown names, so the user sees and removes them)."""
+    key = widget_key(option.name)
+    if option.name == "target":
+        names = ["", *(str(column) for column in table.frame.columns)]
+        if st.session_state.get(key) not in names:
+            names.append(st.session_state[key])
+        return st.selectbox(option.label, names, key=key, help=option.help, on_change=_target_changed,
+                            args=(table,), format_func=lambda name: name or f"{table.target} (last column)")
+    target = values.get("target") or table.target
+    names = [str(column) for column in table.frame.columns if column != target]
+    names += [name for name in st.session_state.get(key, []) if name not in names]
+    return st.multiselect(option.label, names, key=key, help=option.help,
+                          placeholder="all columns but the target")
+
+
+def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset(),
+                    table_of: Callable[[str], Table | None] = lambda dataset: None) -> dict[str, Any]:
+    """Draw the controls (in the current container) and return the values set, keyed by field name.
+    ``table_of(dataset)`` gives a table data set's table (built-in or uploaded), whose columns the column
+    choices offer."""
     pending = st.session_state.pop(PENDING_SPEC, None)
     if pending is not None:
         load_into_widgets(pending, overwrite=True)
@@ -192,10 +240,17 @@ def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset()) -> dict
             if name == "layers":
                 values.update(_layer_editor(hidden))
                 continue
-            if name == "classes" and spec.problem != "multiclass":
+            # Decided by the values chosen in this run (a data set just picked shows its own controls at once).
+            dataset, problem = values.get("dataset", spec.dataset), values.get("problem", spec.problem)
+            table = table_of(dataset)
+            if not _applies(name, dataset, problem, table):
+                values[name] = getattr(spec, name)
                 continue
             if name == "dataset":
                 _dataset_previews(spec)
+            if name in ("target", "columns"):
+                values[name] = _table_widget(option, values, table)
+                continue
             values[name] = _coerce(option, _option_widget(option))
             if name == "data_seed":
                 st.button("Regenerate data", icon=":material/casino:", on_click=_next_data_seed,

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.controller import GRID_RESOLUTION
+from playground.controller import GRID_RESOLUTION, PCA, PlaygroundController
 from playground.data import Dataset
+from playground.slices import SlicePlane
 from playground.spec import RunSpec
 from playground.training import Snapshot, Status
-from playground.views.boundary import boundary_picture, neuron_images, undecided_output
+from playground.views.boundary import boundary_picture, neuron_images, to_colour_range, undecided_output
 from playground.views.curves import METRIC_LABELS, loss_figure
 from playground.views.diagram_svg import diagram_svg
 from playground.views.network_layout import layout_for_spec, weights_fit
@@ -83,24 +84,64 @@ def render_network(snapshot: Snapshot, spec: RunSpec, dataset: Dataset) -> None:
 
 def output_labels(dataset: Dataset) -> list[str]:
     if dataset.problem == "multiclass":
+        names = getattr(dataset, "class_names", ())
+        if len(names) == dataset.class_count:
+            return [str(name)[:12] for name in names]
         return [f"class {index}" for index in range(dataset.class_count)]
     return ["ŷ"]
 
 
-def render_boundary(snapshot: Snapshot, spec: RunSpec, dataset: Dataset, *, show_test: bool,
-                    discretize: bool) -> None:
-    """TensorFlow Playground's output view: the model's output over the plane, the data on top."""
-    if not dataset.is_2d:
-        st.info("The output view needs 2-D data.", icon=":material/grid_on:")
+def render_plane_choice(controller: PlaygroundController, dataset: Dataset) -> None:
+    """With more than two inputs: the first two principal components, or a slice through two chosen features."""
+    if dataset.is_2d or dataset.input_count < 3:
         return
-    output = (snapshot.probe[-1] if snapshot.probe is not None
+    names = list(dataset.feature_names)
+    pca = st.toggle("Principal components", value=controller.plane_choice == PCA, key="plane_pca",
+                    help="Off: a slice through two features you choose, the others held at their mean.")
+    if pca:
+        controller.set_plane(PCA)
+        return
+    first, second = (0, 1) if controller.plane_choice == PCA else controller.plane_choice
+    across, up = st.columns(2)
+    x_index = across.selectbox("Across", range(len(names)), index=first, format_func=names.__getitem__,
+                               key="plane_x")
+    y_index = up.selectbox("Up", range(len(names)), index=second, format_func=names.__getitem__, key="plane_y")
+    if x_index == y_index:
+        st.caption("Choose two different features.")
+        return
+    controller.set_plane((x_index, y_index))
+
+
+def render_boundary(snapshot: Snapshot, spec: RunSpec, dataset: Dataset, *, show_test: bool,
+                    discretize: bool, plane: SlicePlane | None = None) -> None:
+    """TensorFlow Playground's output view: the model's output over the plane, the data on top. Tables are
+    drawn on ``plane``, a 2-D slice through their inputs."""
+    if not dataset.is_2d and plane is None:
+        st.info("The output view needs at least two inputs.", icon=":material/grid_on:")
+        return
+    probe_fits = snapshot.probe is not None and len(snapshot.probe[-1]) == GRID_RESOLUTION ** 2
+    output = (snapshot.probe[-1] if probe_fits
               else undecided_output(spec.problem, dataset.output_units, GRID_RESOLUTION))
-    picture = boundary_picture(output, spec.problem, points_train=dataset.points_train,
-                               labels_train=dataset.labels_train(), points_test=dataset.points_test,
-                               labels_test=dataset.labels_test(), show_test=show_test, discretize=discretize,
+    if dataset.is_2d:
+        points_train, points_test = dataset.points_train, dataset.points_test
+        caption = "X₁ from −6 to 6 (left to right), X₂ from −6 to 6 (bottom to top)"
+    else:
+        points_train, points_test = plane.to_domain(dataset.x_train), plane.to_domain(dataset.x_test)
+        caption = plane.caption()
+    labels_train, labels_test = dataset.labels_train(), dataset.labels_test()
+    if spec.problem == "regression" and not dataset.is_2d:
+        reference = labels_train
+        labels_train, labels_test = to_colour_range(labels_train, reference), to_colour_range(labels_test, reference)
+        if probe_fits:  # the undecided (grey) output stays grey
+            output = to_colour_range(output, reference)
+        caption += (f" Colours: the target from {reference.min():.4g} (orange) to {reference.max():.4g} "
+                    f"(blue).")
+    picture = boundary_picture(output, spec.problem, points_train=points_train,
+                               labels_train=labels_train, points_test=points_test,
+                               labels_test=labels_test, show_test=show_test, discretize=discretize,
                                resolution=GRID_RESOLUTION, size=300)
     with st.container(key="boundary_box"):
-        st.image(picture, width=270, caption="X₁ from −6 to 6 (left to right), X₂ from −6 to 6 (bottom to top)")
+        st.image(picture, width=270, caption=caption)
 
 
 def render_curve(snapshot: Snapshot, *, log_scale: bool, smoothing: float) -> None:

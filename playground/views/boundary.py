@@ -87,6 +87,14 @@ def signed_output(output: np.ndarray, problem: str) -> np.ndarray:
     raise ValueError(f"unknown problem {problem!r}")
 
 
+def to_colour_range(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Regression values in any units mapped so that the reference (the training targets) spans [-1, 1], the
+    colour scale's range (a table's target, such as diabetes progression 25-346, would otherwise saturate)."""
+    low, high = float(np.min(reference)), float(np.max(reference))
+    half = (high - low) / 2 or 1.0
+    return ((np.asarray(values, dtype=np.float32) - (low + high) / 2) / half).astype(np.float32)
+
+
 def class_colors(probabilities: np.ndarray, *, discretize: bool = False) -> np.ndarray:
     """(n, k) softmax outputs -> (n, 3) uint8: the winning class's colour, faded to grey as confidence drops.
 

@@ -78,3 +78,25 @@ def loss_figure(history: Sequence[dict[str, float]], metric: str, *, log_scale: 
                       if metric == "accuracy" else {})},
     }
     return go.Figure({"data": traces, "layout": layout})
+
+
+RUN_COLORS = ("#0877bd", "#f59322", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
+
+
+def overlay_figure(runs, key: str = "test_loss", *, log_scale: bool = False, height: int = 300) -> go.Figure:
+    """One column of several runs' histories (e.g. test loss) against epochs, one line per run."""
+    traces = []
+    for index, run in enumerate(runs):
+        columns = history_arrays(run.history, ["epoch", key])
+        shown = _thinned(len(run.history))
+        traces.append({"type": "scatter", "x": columns["epoch"][shown], "y": columns[key][shown], "name": run.label,
+                       "mode": "lines", "line": {"color": RUN_COLORS[index % len(RUN_COLORS)], "width": 2}})
+    axis = {"showline": True, "linecolor": "#ccc", "gridcolor": "#eee", "zeroline": False}
+    label = key.replace("test_", "test ").replace("r2", "R²").replace("_", " ")
+    layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "template": "none",
+              "plot_bgcolor": "white", "paper_bgcolor": "white", "font": {"size": 11},
+              "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+              "xaxis": {**axis, "title": {"text": "epoch"}, "rangemode": "tozero", "automargin": True},
+              "yaxis": {**axis, "title": {"text": label}, "type": "log" if log_scale else "linear",
+                        "automargin": True}}
+    return go.Figure({"data": traces, "layout": layout})

@@ -171,13 +171,14 @@ def layout_network(layer_sizes: Sequence[int], activations: Sequence[str],
 def layout_for_spec(spec: RunSpec, weights: Sequence[np.ndarray] | None = None,
                     input_labels: Sequence[str] | None = None, output_units: int | None = None,
                     output_labels: Sequence[str] | None = None, max_nodes: int = 10) -> NetworkLayout:
-    """The layout of a spec's network; output_units defaults to the classes of a multi-class problem or 1."""
+    """The layout of a spec's network; output_units defaults to the classes of a multi-class problem or 1;
+    input_labels to the spec's 2-D features (a table's network passes its column names)."""
     if output_units is None:
         output_units = spec.classes if spec.problem == "multiclass" else 1
     if output_labels is None and output_units > 1:
         output_labels = [f"class {index}" for index in range(output_units)]
     input_labels = input_labels or [FEATURES[feature] for feature in spec.features]
-    layer_sizes = [len(spec.features), *spec.layers, output_units]
+    layer_sizes = [len(input_labels), *spec.layers, output_units]  # a table's inputs are its columns
     activations = [*spec.activations, spec.output_activation]
     return layout_network(layer_sizes, activations, weights, input_labels, output_labels, max_nodes)
 
