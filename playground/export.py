@@ -1,8 +1,10 @@
 """Exports of a run: a standalone Keras script, the history as CSV, the spec as JSON and the trained model.
 
-The script is ``templates/keras_script.py.tmpl`` filled in from the spec. It reuses the very source of the data
-generator, the feature code and the seed formula (read from ``data.py`` and ``model.py``), so it rebuilds the
-same arrays and the same initial weights; the tests run it.
+The script is ``templates/keras_script.py.tmpl`` filled in from the spec, with the data code of
+``points_data.py.tmpl`` or (for tables) ``table_data.py.tmpl`` and a ``read_*.py.tmpl``. It reuses the very source
+of the data generator, the feature code, the table preparation's helpers, the CSV cell reading and the seed formula
+(read from ``data.py``, ``tabular.py``, ``csv_table.py`` and ``model.py``), so it rebuilds the same arrays and the
+same initial weights; the tests run it.
 Writing it needs neither Keras nor TensorFlow: only ``model_bytes`` and ``load_model_bytes`` import them.
 """
 
@@ -13,6 +15,7 @@ import csv
 import importlib.resources
 import importlib.util
 import io
+import json
 import numbers
 import pathlib
 import re
@@ -22,7 +25,9 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from playground.data import GENERATORS
+from playground.options import TABLE_PROBLEMS
 from playground.spec import RunSpec
+from playground.tabular import BUILTIN_TABLES
 
 if TYPE_CHECKING:
     import keras
@@ -48,72 +53,163 @@ _INDENT = " " * 4
 
 
 # ---- the standalone script ---------------------------------------------------------------------------------
-def keras_script(spec: RunSpec) -> str:
-    """A standalone Python script (numpy and Keras only) that trains the spec's network on the spec's data.
+def keras_script(spec: RunSpec, csv_name: str = "") -> str:
+    """A standalone Python script (numpy and Keras; pandas and scikit-learn for tables) that trains the spec's
+    network on the spec's data.
 
     ``python script.py --epochs 2`` trains with plain ``model.fit`` and prints the test loss and metric. Its
-    ``load_data()`` and ``build_model()`` can be used on their own: they give ``data.make_dataset(spec)``'s
-    arrays and ``model.build_model(spec, ...)``'s initial weights.
+    ``load_data()`` and ``build_model()`` can be used on their own: they give ``sources.load_data(spec)``'s
+    arrays and ``model.build_model(spec, ...)``'s initial weights. A table's ``build_model`` takes the input
+    count and output units; a CSV run's script reads the file given by ``--csv`` (default ``csv_name``, the
+    uploaded file's name) and its ``load_data`` takes the path.
     """
     problems = spec.validate()
     if problems:
         raise ValueError("cannot export an invalid run spec: " + "; ".join(problems))
-    generator = GENERATORS[spec.dataset].__name__
-    data_code, data_names = _definitions("playground.data", [generator, "feature_matrix"])
     model_parts = ["_KERNEL", "layer_seed"] + (["binary_step"] if "binary_step" in spec.activations else [])
     seed_code, seed_names = _definitions("playground.model", model_parts)
+    parts = {"data_note": "", "imports": "", "arguments": "", "load_arguments": "", "model_arguments": "",
+             "usage": f"Usage: python <this script> [--epochs N]   (default: {spec.epochs}, the run's epoch limit)"}
+    data_parts, data_names = _table_parts(spec, csv_name) if spec.is_table else _point_parts(spec)
+    parts.update(data_parts)
     renames = {name: name.lstrip("_") for name in data_names + seed_names if name.startswith("_")}
     metric = "accuracy" if spec.is_classification else "r2"
     callbacks = ""
     if spec.patience > 0:  # as the app's EarlyStopping on the test loss (val_loss adds any weight penalty)
         callbacks = '\n        callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE)],'
-    template = (importlib.resources.files("playground") / "templates" / "keras_script.py.tmpl").read_text("utf-8")
-    return string.Template(template).substitute(
+    return _template("keras_script.py.tmpl").substitute(
         description=spec.describe(),
         query=spec.to_query(),
         epochs=spec.epochs,
-        needs="numpy, scikit-learn and Keras" if spec.dataset == "moons" else "numpy and Keras",
-        settings=_settings(spec),
+        settings="\n".join(parts.pop("settings") + _training_settings(spec)),
         seed_code=_public_names(seed_code, renames),
-        data_code=_public_names(data_code, renames),
-        dataset=spec.dataset,
-        generator=renames.get(generator, generator),
-        classes="CLASSES" if spec.is_classification else "2",  # the regression generators take no class count
-        targets=_TARGETS[spec.problem],
+        data_section=_public_names(parts.pop("data_section"), renames),
         build_model=_build_model(spec),
         optimizer=_OPTIMIZERS[spec.optimizer],
         loss=_LOSSES[spec.resolved_loss],
         metric_class=_METRICS[spec.problem],
         metric=metric,
         callbacks=callbacks,
+        **parts,
     )
 
 
-def _settings(spec: RunSpec) -> str:
+def _template(name: str) -> string.Template:
+    return string.Template((importlib.resources.files("playground") / "templates" / name).read_text("utf-8"))
+
+
+def _point_parts(spec: RunSpec) -> tuple[dict[str, Any], list[str]]:
+    """The script template's data parts for 2-D points, and the names the copied code defines."""
+    generator = GENERATORS[spec.dataset].__name__
+    data_code, data_names = _definitions("playground.data", [generator, "feature_matrix"])
+    data_section = _template("points_data.py.tmpl").substitute(
+        data_code=data_code,
+        dataset=spec.dataset,
+        generator=generator,
+        classes="CLASSES" if spec.is_classification else "2",  # the regression generators take no class count
+        targets=_TARGETS[spec.problem],
+    )
     features = ", ".join(f'"{name}"' for name in spec.features) + ("," if len(spec.features) == 1 else "")
-    lines = [f"# The data: {spec.samples} points of the {spec.dataset} data set.",
-             f"SAMPLES = {spec.samples}",
-             f"NOISE_PERCENT = {spec.noise}"]
+    settings = [f"# The data: {spec.samples} points of the {spec.dataset} data set.",
+                f"SAMPLES = {spec.samples}",
+                f"NOISE_PERCENT = {spec.noise}"]
     if spec.is_classification:
-        lines.append(f"CLASSES = {spec.classes if spec.problem == 'multiclass' else 2}")
-    lines += [f"DATA_SEED = {spec.data_seed}  # seeds the generator and the train/test split",
-              f"TRAIN_SHARE = {spec.train_share}  # percent of the points used for training",
-              f"FEATURES = ({features})  # the network's inputs, as functions of a point (x1, x2)",
-              "",
-              "# The network and its training.",
-              f"SEED = {spec.seed}  # seeds the initial weights, dropout and the batch order",
-              f"LEARNING_RATE = {float(spec.learning_rate)!r}",
-              f"BATCH_SIZE = {spec.batch_size}",
-              f"EPOCHS = {spec.epochs}"]
+        settings.append(f"CLASSES = {spec.classes if spec.problem == 'multiclass' else 2}")
+    settings += [f"DATA_SEED = {spec.data_seed}  # seeds the generator and the train/test split",
+                 f"TRAIN_SHARE = {spec.train_share}  # percent of the points used for training",
+                 f"FEATURES = ({features})  # the network's inputs, as functions of a point (x1, x2)"]
+    needs = "numpy, scikit-learn and Keras" if spec.dataset == "moons" else "numpy and Keras"
+    return {"data_section": data_section.rstrip("\n"), "settings": settings, "needs": needs}, data_names
+
+
+def _table_parts(spec: RunSpec, csv_name: str) -> tuple[dict[str, Any], list[str]]:
+    """The script template's data parts for a table (built in or CSV), and the names the copied code defines."""
+    helpers, data_names = _definitions("playground.tabular", ["_encode_target", "_numeric_features"])
+    imports = ["import pandas as pd  # noqa: E402", "import sklearn.datasets  # noqa: E402",
+               "from sklearn.model_selection import train_test_split  # noqa: E402"]
+    parts = {"needs": "numpy, pandas, scikit-learn and Keras"}
+    if spec.dataset == "csv":
+        coerce_code, coerce_names = _definitions("playground.csv_table", ["_coerce"])
+        data_names += coerce_names
+        read_table = _template("read_csv.py.tmpl").substitute(coerce_code=coerce_code)
+        settings = ["# The data: the rows of a CSV file.",
+                    f"CSV_FILE = {_literal(csv_name or 'data.csv')}  # read when --csv is not given",
+                    f'TARGET = {_literal(spec.target)}  # the column to predict ("": the last column)']
+        imports.remove("import sklearn.datasets  # noqa: E402")
+        parts["usage"] = (f"Usage: python <this script> [--csv FILE] [--epochs N]\n(defaults: CSV_FILE below, "
+                          f"the file given to the app, and {spec.epochs} epochs, the run's epoch limit)")
+        parts["data_note"] = ("\nThat holds for the CSV file too, as long as pandas reads it as the app did "
+                              "(see read_table).")
+        parts["arguments"] = (f'{_INDENT}parser.add_argument("--csv", default=CSV_FILE, metavar="FILE",\n'
+                              f'{_INDENT * 5}help="the CSV file to read (default %(default)s)")\n')
+        parts["load_arguments"], what, path_parameter = "args.csv", "The CSV file at path", "path=CSV_FILE"
+    else:
+        builtin = BUILTIN_TABLES[spec.dataset]
+        if TABLE_PROBLEMS[spec.dataset] == ("regression",):
+            target_line = f"frame[{_literal(builtin.target)}] = np.asarray(bunch.target, dtype=np.float64)"
+        else:
+            target_line = (f"classes = [str(name) for name in bunch.target_names]  # in scikit-learn's order, "
+                           f"as in the app\n{_INDENT}frame[{_literal(builtin.target)}] = "
+                           f"pd.Categorical.from_codes(bunch.target, categories=classes)")
+        read_table = _template("read_builtin.py.tmpl").substitute(
+            name=spec.dataset, target=builtin.target, loader=builtin.loader,
+            loader_options="scaled=False" if spec.dataset == "diabetes" else "",  # as tabular.load_builtin
+            target_line=target_line)
+        settings = [f"# The data: scikit-learn's {spec.dataset} table ({builtin.title}).",
+                    f"TARGET = {_literal(spec.target or builtin.target)}  # the column to predict"]
+        what, path_parameter = f"scikit-learn's {spec.dataset} table", ""
+    settings += ["# The feature columns, in this order (none named: every column but the target).",
+                 _tuple_line("COLUMNS", [_literal(column) for column in spec.columns]),
+                 f'MISSING = "{spec.missing}"  # rows missing a feature value: "drop" them, or "impute" training '
+                 f"medians",
+                 f'PROBLEM = "{spec.problem}"',
+                 f"DATA_SEED = {spec.data_seed}  # seeds the train/test split",
+                 f"TRAIN_SHARE = {spec.train_share}  # percent of the rows used for training"]
+    data_section = _template("table_data.py.tmpl").substitute(
+        helpers=helpers, read_table=read_table.rstrip("\n"), what=what, path_parameter=path_parameter,
+        path_argument=path_parameter.partition("=")[0])
+    units = "int(max(y_train.max(), y_test.max())) + 1" if spec.problem == "multiclass" else "1"
+    parts |= {"data_section": data_section.rstrip("\n"), "settings": settings, "imports": "\n".join(imports) + "\n",
+              "model_arguments": f"x_train.shape[1], {units}"}  # main() passes the class count the labels show
+    return parts, data_names
+
+
+def _tuple_line(name: str, items: list[str], width: int = 110) -> str:
+    """``NAME = (item, ...)``, wrapped over several lines when it is longer than width."""
+    line = f"{name} = ({', '.join(items)}{',' if len(items) == 1 else ''})"
+    if len(line) <= width:
+        return line
+    rows = [""]
+    for item in items:
+        if rows[-1] and len(_INDENT + rows[-1] + item) + 2 > width:
+            rows.append("")
+        rows[-1] += f"{item}, "
+    return "\n".join([f"{name} = ("] + [_INDENT + row.rstrip() for row in rows] + [")"])
+
+
+def _literal(text: str) -> str:
+    """A Python string literal of text, in double quotes (JSON's escapes are Python's too)."""
+    return json.dumps(text, ensure_ascii=not text.isprintable())
+
+
+def _training_settings(spec: RunSpec) -> list[str]:
+    lines = ["",
+             "# The network and its training.",
+             f"SEED = {spec.seed}  # seeds the initial weights, dropout and the batch order",
+             f"LEARNING_RATE = {float(spec.learning_rate)!r}",
+             f"BATCH_SIZE = {spec.batch_size}",
+             f"EPOCHS = {spec.epochs}"]
     if spec.patience > 0:
         lines.append(f"PATIENCE = {spec.patience}  # stop when the test loss has not improved for this many epochs")
-    return "\n".join(lines)
+    return lines
 
 
 def _build_model(spec: RunSpec) -> str:
-    lines = ["def build_model():",
+    inputs, outputs = ("input_count", "output_units") if spec.is_table else (
+        "len(FEATURES)", "CLASSES" if spec.problem == "multiclass" else "1")
+    lines = [f"def build_model({inputs}, {outputs}):" if spec.is_table else "def build_model():",
              f'{_INDENT}"""Dense layers named hidden_1, hidden_2, ... and output, as Playground builds them."""',
-             f'{_INDENT}inputs = keras.Input(shape=(len(FEATURES),), name="inputs")']
+             f'{_INDENT}inputs = keras.Input(shape=({inputs},), name="inputs")']
     if _has_penalty(spec):
         penalty = spec.regularization.upper()
         lines.append(f"{_INDENT}regularizer = keras.regularizers.{penalty}({float(spec.regularization_rate)!r})")
@@ -125,8 +221,7 @@ def _build_model(spec: RunSpec) -> str:
         if dropout_rate > 0:
             lines.append(f"{_INDENT}x = keras.layers.Dropout({float(dropout_rate)!r}, "
                          f'seed=layer_seed(SEED, {index}, DROPOUT), name="dropout_{index}")(x)')
-    units = "CLASSES" if spec.problem == "multiclass" else "1"
-    lines += _dense_call(spec, len(spec.layers) + 1, units, f'"{spec.output_activation}"', '"output"', previous,
+    lines += _dense_call(spec, len(spec.layers) + 1, outputs, f'"{spec.output_activation}"', '"output"', previous,
                          target="outputs")
     lines.append(f'{_INDENT}return keras.Model(inputs, outputs, name="playground")')
     return "\n".join(lines)

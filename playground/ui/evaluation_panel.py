@@ -43,7 +43,9 @@ def render_evaluation(snapshot: Snapshot, dataset: Dataset) -> None:
             st.metric(METRIC_NAMES[name], f"{value:.1%}" if name in ("accuracy", "precision", "recall") else
                       f"{value:.3f}", width="content")
     if evaluation.confusion is not None:
-        st.plotly_chart(confusion_figure(evaluation), key="confusion", config=CHART_CONFIG)
+        side = min(620, 260 + 36 * len(evaluation.class_names))  # a square of cells, not the page's width
+        st.plotly_chart(confusion_figure(evaluation, height=side), key="confusion", config=CHART_CONFIG,
+                        width=side + 60)
     else:
         left, right = st.columns(2)
         left.plotly_chart(prediction_figure(evaluation), key="predicted_actual", config=CHART_CONFIG)

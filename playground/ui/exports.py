@@ -70,7 +70,8 @@ def render_downloads(controller: PlaygroundController, snapshot: Snapshot) -> No
         st.download_button("Model .keras", model_file, f"{stem}.keras", "application/octet-stream",
                            key="dl_model", icon=":material/download:", on_click="ignore", disabled=not model_ready,
                            help="The trained Keras model. Pause (or finish) the run first.")
-        st.download_button("Keras script", lambda: export.keras_script(spec), f"{stem}.py", "text/x-python",
-                           key="dl_script", icon=":material/download:", on_click="ignore",
+        csv_name = controller.csv_name if spec.dataset == "csv" else ""
+        st.download_button("Keras script", lambda: export.keras_script(spec, csv_name=csv_name), f"{stem}.py",
+                           "text/x-python", key="dl_script", icon=":material/download:", on_click="ignore",
                            help="A standalone Python script that rebuilds and trains this model with plain Keras "
-                                "on the same data.")
+                                "on the same data (a CSV run's script reads the file given with --csv).")
