@@ -131,3 +131,14 @@ def test_reset_keeps_the_run_for_comparison_and_restore_brings_its_settings_back
     app.run()
     assert not app.exception
     assert url_spec(app).layers == (4,) and app.number_input(key="w_units_0").value == 4
+
+
+def test_the_forward_page_follows_a_network_trained_on_a_table():
+    app = open_app({"dataset": "wine", "layers": "4", "activation": "relu", "optimizer": "adam", "lr": "0.01"})
+    step_and_wait(app)
+    app.switch_page("app_pages/forward.py").run()
+    app.segmented_control(key="forward_source").set_value("My trained network").run()
+    app.number_input(key="forward_sample").set_value(3).run()
+    assert not app.exception, [exception.value for exception in app.exception]
+    assert any(formula.value.strip("$\n").startswith(r"h = \mathrm{relu}(W^{(1)} x") for formula in app.latex)
+    assert any("same values" in caption.value for caption in app.caption)  # checked against Keras

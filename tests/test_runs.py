@@ -1,0 +1,87 @@
+"""The controller on tables: its data, the plane it probes, the runs it keeps for comparison; runs.py."""
+
+import numpy as np
+import pytest
+
+from playground.controller import GRID_RESOLUTION, PCA, PlaygroundController
+from playground.registry import JobRegistry
+from playground.runs import RunRecord, kept, settings_table
+from playground.spec import RunSpec
+
+IRIS = RunSpec.from_query("dataset=iris&layers=4&activation=relu&optimizer=adam&lr=0.03&epochs=3").spec
+
+
+@pytest.fixture
+def controller():
+    registry = JobRegistry()
+    yield PlaygroundController(registry, IRIS)
+    registry.close()
+
+
+def finish(controller):
+    controller.play()
+    job = controller.job()
+    assert job.wait_until(lambda snapshot: snapshot.status.is_over, timeout=120)
+    return job
+
+
+def test_a_finished_job_probes_a_new_plane_at_once(controller):
+    job = finish(controller)
+    before = job.snapshot().probe[-1]
+    assert before.shape == (GRID_RESOLUTION ** 2, 3) and controller.plane().kind == "pca"
+    controller.set_plane((2, 3))
+    after = job.snapshot()
+    assert controller.plane().kind == "features"
+    expected = np.asarray(job.model(controller.plane().grid_inputs(GRID_RESOLUTION), training=False))
+    assert np.allclose(after.probe[-1], expected, atol=1e-5) and not np.allclose(after.probe[-1], before)
+    assert after.test_outputs.shape == (75, 3)
+    assert np.allclose(after.test_outputs, np.asarray(job.model(job.dataset.x_test, training=False)), atol=1e-5)
+
+
+def test_reset_and_changes_keep_runs_and_restore_gives_back_the_spec(controller):
+    finish(controller)
+    controller.reset()
+    assert [run.label for run in controller.compared_runs()] == ["Run 1"]
+    first = controller.runs[0]
+    assert first.spec == IRIS and first.epochs == 3 and first.metric == "accuracy"
+    controller.change_spec(IRIS.replace(layers=(6,)))
+    finish(controller)
+    assert [run.label for run in controller.compared_runs()] == ["Run 1", "Current"]
+    controller.restore(first)
+    assert controller.spec == IRIS
+    assert [run.label for run in controller.compared_runs()] == ["Run 1", "Run 2"]
+    assert controller.job().status == "idle" and controller.plane_choice == PCA
+
+
+def test_a_spec_without_data_says_why_instead_of_making_a_job(controller):
+    controller.change_spec(RunSpec.from_query("dataset=csv").spec)
+    assert controller.data().dataset is None
+    with pytest.raises(ValueError, match="none is loaded"):
+        controller.job()
+
+
+def record(label, job_id, **changes):
+    history = ({"epoch": 0, "loss": 1.0, "test_loss": 1.1, "accuracy": 0.5, "test_accuracy": 0.4},
+               {"epoch": 1, "loss": 0.5, "test_loss": 0.6, "accuracy": 0.8, "test_accuracy": 0.75})
+    return RunRecord(label, RunSpec().replace(**changes), history, "accuracy", "finished", job_id)
+
+
+def test_kept_replaces_the_same_job_and_keeps_the_last_five():
+    runs = []
+    for index in range(7):
+        runs = kept(runs, record(f"Run {index + 1}", f"job{index}"))
+    assert [run.label for run in runs] == ["Run 3", "Run 4", "Run 5", "Run 6", "Run 7"]
+    runs = kept(runs, record("Run 7 again", "job6"))
+    assert [run.label for run in runs][-1] == "Run 7 again" and len(runs) == 5
+    assert kept(runs, None) == runs
+
+
+def test_settings_table_lists_differences_then_results():
+    runs = [record("A", "a"), record("B", "b", learning_rate=0.1, layers=(8,))]
+    rows = settings_table(runs)
+    # Activation and dropout read the same ("tanh", "0") for one layer or two, so they are no difference.
+    assert [row[""] for row in rows] == ["Hidden layers", "Learning rate", "Epochs", "Status", "Train loss",
+                                         "Test loss", "Test accuracy"]
+    assert rows[0] == {"": "Hidden layers", "A": "4,2", "B": "8"}
+    assert rows[-1] == {"": "Test accuracy", "A": "0.75", "B": "0.75"}
+    assert len(settings_table(runs, all_settings=True)) > 20
