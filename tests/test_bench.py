@@ -15,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RATE_KEYS = ("service_epochs_per_s", "naive_epochs_per_s", "ratio", "big_service_epochs_per_s",
-             "big_naive_epochs_per_s", "big_ratio")
+             "big_naive_epochs_per_s", "big_ratio", "digits_service_epochs_per_s", "digits_naive_epochs_per_s",
+             "digits_ratio")
 
 
 @pytest.mark.timeout(300)
