@@ -142,3 +142,14 @@ def test_the_forward_page_follows_a_network_trained_on_a_table():
     assert not app.exception, [exception.value for exception in app.exception]
     assert any(formula.value.strip("$\n").startswith(r"h = \mathrm{relu}(W^{(1)} x") for formula in app.latex)
     assert any("same values" in caption.value for caption in app.caption)  # checked against Keras
+
+
+def test_missing_values_are_counted_and_can_be_imputed():
+    rows = "".join(f"{i},{'' if i % 5 == 0 else i * 2},{i % 2}\n" for i in range(60))
+    app = open_app({"dataset": "csv"})
+    upload(app, f"a,b,label\n{rows}".encode())
+    captions = " ".join(caption.value for caption in app.caption)
+    assert "Missing values per column: b 12" in captions and "Dropped 12 of 60 rows" in captions
+    app.selectbox(key="w_missing").set_value("impute").run()
+    assert "Filled 12 missing values" in " ".join(caption.value for caption in app.caption)
+    assert app.session_state["controller"].job().dataset.x_train.shape[0] == 30

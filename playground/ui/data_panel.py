@@ -10,7 +10,7 @@ from playground.csv_table import MAX_CSV_BYTES, MAX_CSV_ROWS, read_csv
 from playground.sources import DataResult
 from playground.tabular import BUILTIN_TABLES
 from playground.ui.controls import widget_key
-from playground.views.tables import balance_rows, digit_thumbnails
+from playground.views.tables import balance_rows, digit_thumbnails, missing_counts
 
 UPLOAD_KEY = "csv_upload"
 READ_MESSAGES = "csv_read_messages"  # what reading the last upload said: (refused, messages)
@@ -74,6 +74,11 @@ def render_table(controller: PlaygroundController, loaded: DataResult) -> None:
         st.dataframe(table.frame.head(PREVIEW_ROWS), height=260, key="table_preview")
         if len(table.frame) > PREVIEW_ROWS:
             st.caption(f"The first {PREVIEW_ROWS} of {len(table.frame):,} rows.")
+        missing = missing_counts(table.frame)
+        if missing:
+            listed = ", ".join(f"{column} {count:,}" for column, count in missing.items())
+            st.caption(f":material/help: Missing values per column: {listed}. *Missing values* in the sidebar "
+                       f"drops those rows or imputes the training median.")
     with balance:
         if dataset is not None:
             kind = {"binary": "binary classification", "multiclass": "multi-class classification",

@@ -29,3 +29,9 @@ def balance_rows(dataset: Dataset) -> list[dict[str, object]]:
     test_total = sum(test for _, test in balance.values()) or 1
     return [{"class": name, "training rows": train, "training share": f"{train / train_total:.1%}",
              "test rows": test, "test share": f"{test / test_total:.1%}"} for name, (train, test) in balance.items()]
+
+
+def missing_counts(frame) -> dict[str, int]:
+    """Missing values per column, for the columns that have any."""
+    counts = frame.isna().sum()
+    return {str(column): int(count) for column, count in counts.items() if count}
