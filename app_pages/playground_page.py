@@ -34,10 +34,11 @@ session.write_spec_to_url(controller.spec)
 
 loaded = controller.data()
 if controller.spec.is_table:
-    with st.expander("Data", icon=":material/table:", expanded=loaded.dataset is None):
-        if controller.spec.dataset == "csv":
-            data_panel.render_upload(controller)
-        data_panel.render_table(controller, loaded)
+    if controller.spec.dataset == "csv":
+        data_panel.render_upload(controller)
+    if loaded.table is not None:
+        with st.expander("Data", icon=":material/table:", expanded=loaded.dataset is None):
+            data_panel.render_table(controller, loaded)
     if controller.spec.dataset == "csv" and controller.csv_table is None:
         st.info(NO_CSV_MESSAGE, icon=":material/upload_file:")
     else:

@@ -23,7 +23,12 @@ TITLE_HEIGHT = 34  # two lines of 12 px titles
 TITLE_STAGGER = 30  # extra room when neighbouring titles would touch: every other one moves up
 CHARACTER_PIXELS = 6.3  # average width of a 12 px sans-serif character
 MARGIN = 8
-LABEL_ROOM = 48  # pixels left and right for input and output labels
+LABEL_ROOM = 48  # pixels left and right for input and output labels, at least
+MAX_LABEL_CHARACTERS = 14  # longer labels (a table's column names) are cut, in full in the tooltip
+
+
+def short_label(label: str) -> str:
+    return label if len(label) <= MAX_LABEL_CHARACTERS else label[:MAX_LABEL_CHARACTERS - 1] + "…"
 
 
 def escape(text: str) -> str:
@@ -49,7 +54,9 @@ def diagram_svg(layout: NetworkLayout, node_images: Mapping[tuple[int, int], np.
     spacing = min((b.x - a.x for a, b in zip(layout.layers, layout.layers[1:], strict=False)), default=99) * scale
     widest_title = max(len(layer.title.split(" = ")[0]) for layer in layout.layers) * CHARACTER_PIXELS
     stagger = TITLE_STAGGER if widest_title > spacing - 6 else 0
-    room = max(LABEL_ROOM, widest_title / 2 + 4)  # the end layers' titles must fit too
+    widest_label = max((len(short_label(node.label)) for node in layout.nodes if node.label), default=0)
+    # The end layers' titles must fit too, and the labels (13 px type: a little wider than the titles).
+    room = max(LABEL_ROOM, widest_title / 2 + 4, widest_label * CHARACTER_PIXELS * 1.1 + NODE_RADIUS * scale + 8)
     width = (right - left) * scale + 2 * room
     height = (top - bottom) * scale + TITLE_HEIGHT + stagger + 2 * MARGIN
 
@@ -96,7 +103,7 @@ def diagram_svg(layout: NetworkLayout, node_images: Mapping[tuple[int, int], np.
         if node.label:
             anchor, shift = ("end", -radius - 5) if node.kind == "input" else ("start", radius + 5)
             parts.append(f'<text x="{x + shift:.1f}" y="{y + 4:.1f}" font-size="13" fill="#444" '
-                         f'text-anchor="{anchor}">{escape(node.label)}</text>')
+                         f'text-anchor="{anchor}">{escape(short_label(node.label))}</text>')
     for x, y in layout.ellipses:
         parts.append(f'<text x="{px(x)}" y="{py(y) + 6:.1f}" font-size="18" fill="#444" '
                      f'text-anchor="middle">{ELLIPSIS}</text>')
