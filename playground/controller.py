@@ -37,6 +37,8 @@ class PlaygroundController:
         self.csv_table: Table | None = None  # the uploaded file, read (dataset "csv" trains on it)
         self.csv_name = ""
         self.plane_choice: str | tuple[int, int] = PCA
+        self.feature_pair: tuple[int, int] = (0, 1)  # the last two features chosen, kept while PCA is shown
+        self.data_version = 0  # counts data changes: widgets about the data's columns are keyed by it
         self.runs: list[RunRecord] = []  # past runs, oldest first
         self._run_count = 0
         self._data: tuple[tuple, DataResult] | None = None
@@ -48,6 +50,9 @@ class PlaygroundController:
         key = (data_key(self.spec), id(self.csv_table) if self.spec.dataset == "csv" else None)
         if self._data is None or self._data[0] != key:
             self._data = (key, load_data(self.spec, self.csv_table))
+            # Other data, other columns: a chosen pair of features may not exist any more.
+            self.data_version += 1
+            self.plane_choice, self.feature_pair = PCA, (0, 1)
         return self._data[1]
 
     def table_of(self, dataset: str) -> Table | None:
@@ -83,6 +88,8 @@ class PlaygroundController:
         if choice == self.plane_choice:
             return
         self.plane_choice = choice
+        if choice != PCA:
+            self.feature_pair = choice
         job = self.registry.get(self.job_id)
         inputs = self.probe_inputs()
         if job is not None and inputs is not None:

@@ -67,6 +67,7 @@ def settings_table(runs: Sequence[RunRecord], all_settings: bool = False) -> lis
         label = "accuracy" if name == "accuracy" else "R²"
         results.append((f"Test {label}", lambda run, name=name: run.final.get(f"test_{name}")))
     for title, value in results:
-        rows.append({"": title, **{run.label: _format(value(run)) if value(run) is not None else "–"
+        as_text = (lambda number: f"{number:.1%}") if title == "Test accuracy" else _format  # as the page shows it
+        rows.append({"": title, **{run.label: as_text(value(run)) if value(run) is not None else "–"
                                    for run in runs}})
     return rows

@@ -153,3 +153,40 @@ def test_missing_values_are_counted_and_can_be_imputed():
     app.selectbox(key="w_missing").set_value("impute").run()
     assert "Filled 12 missing values" in " ".join(caption.value for caption in app.caption)
     assert app.session_state["controller"].job().dataset.x_train.shape[0] == 30
+
+
+def test_a_shared_csv_link_keeps_its_columns_when_the_file_has_them():
+    app = open_app({"dataset": "csv", "target": "Glucose", "columns": "BMI,Age", "problem": "regression",
+                    "missing": "impute"})
+    upload(app, pima_csv(120))
+    spec = url_spec(app)
+    assert (spec.target, spec.columns, spec.problem, spec.missing) == ("Glucose", ("BMI", "Age"), "regression",
+                                                                       "impute")
+    assert app.session_state["controller"].job().dataset.feature_names == ("BMI", "Age")
+    upload(app, b"a,b,label\n" + b"".join(f"{i},{i % 7},{i % 2}\n".encode() for i in range(40)), "other.csv")
+    spec = url_spec(app)  # another file without those columns: its last column, all others, detected problem
+    assert (spec.target, spec.columns, spec.problem) == ("", (), "binary")
+
+
+def test_switching_tables_resets_the_plane_choice_without_an_error():
+    app = open_app({"dataset": "wine"})
+    version = app.session_state["controller"].data_version
+    app.toggle(key=f"plane_pca_{version}").set_value(False).run()
+    app.selectbox(key=f"plane_x_{version}").set_value(12).run()
+    assert app.session_state["controller"].plane().x_label == "proline"
+    app.selectbox(key="w_dataset").set_value("iris").run()
+    assert not app.exception, [exception.value for exception in app.exception]
+    assert app.session_state["controller"].plane().kind == "pca"
+
+
+def test_each_table_brings_its_own_problem_type():
+    app = open_app()
+    for dataset, problem in (("wine", "multiclass"), ("breast_cancer", "binary"), ("diabetes", "regression"),
+                             ("circle", "binary"), ("iris", "multiclass"), ("plane", "regression")):
+        app.selectbox(key="w_dataset").set_value(dataset).run()
+        assert not app.exception
+        assert (url_spec(app).dataset, url_spec(app).problem) == (dataset, problem)
+    app.selectbox(key="w_dataset").set_value("gauss").run()
+    app.selectbox(key="w_problem").set_value("multiclass").run()
+    app.selectbox(key="w_dataset").set_value("spiral").run()  # between 2-D sets the chosen problem stays
+    assert (url_spec(app).dataset, url_spec(app).problem) == ("spiral", "multiclass")

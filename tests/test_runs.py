@@ -83,5 +83,5 @@ def test_settings_table_lists_differences_then_results():
     assert [row[""] for row in rows] == ["Hidden layers", "Learning rate", "Epochs", "Status", "Train loss",
                                          "Test loss", "Test accuracy"]
     assert rows[0] == {"": "Hidden layers", "A": "4,2", "B": "8"}
-    assert rows[-1] == {"": "Test accuracy", "A": "0.75", "B": "0.75"}
+    assert rows[-1] == {"": "Test accuracy", "A": "75.0%", "B": "75.0%"}
     assert len(settings_table(runs, all_settings=True)) > 20

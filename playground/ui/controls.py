@@ -92,7 +92,22 @@ def load_into_widgets(spec: RunSpec, overwrite: bool = False) -> None:
             st.session_state[key] = value
 
 
-def _option_widget(option: Option) -> Any:
+def _dataset_changed(previous: str, table_of: Callable[[str], Table | None]) -> None:
+    """Each table has its own problem type (a CSV file's is detected); going back from a table to 2-D points
+    starts from the points' own problem. Between 2-D data sets the chosen problem stays, as in TensorFlow
+    Playground."""
+    dataset = st.session_state[widget_key("dataset")]
+    if dataset in TABLE_PROBLEMS:
+        table = table_of(dataset)
+        problem = table.problem if dataset == "csv" and table is not None else TABLE_PROBLEMS[dataset][0]
+    elif previous in TABLE_PROBLEMS:
+        problem = "regression" if dataset in REGRESSION_DATASETS else "binary"
+    else:
+        return
+    st.session_state[widget_key("problem")] = problem
+
+
+def _option_widget(option: Option, on_change: Callable | None = None, args: tuple = ()) -> Any:
     key = widget_key(option.name)
     if option.name in PRESETS:
         presets = [format_number(value) for value in PRESETS[option.name]]
@@ -102,8 +117,8 @@ def _option_widget(option: Option) -> Any:
         return st.selectbox(option.label, presets, key=key, help=option.help + " Type any other value too.",
                             accept_new_options=True)
     if option.kind == "choice":
-        return st.selectbox(option.label, option.choices, key=key, help=option.help,
-                            format_func=lambda choice, name=option.name: _label(name, choice))
+        return st.selectbox(option.label, option.choices, key=key, help=option.help, on_change=on_change,
+                            args=args, format_func=lambda choice, name=option.name: _label(name, choice))
     if option.kind == "choice_list":
         return st.pills(option.label, option.choices, selection_mode="multi", key=key, help=option.help,
                         format_func=lambda choice, name=option.name: _label(name, choice))
@@ -248,6 +263,8 @@ def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset(),
                 continue
             if name == "dataset":
                 _dataset_previews(spec)
+                values[name] = _option_widget(option, _dataset_changed, (spec.dataset, table_of))
+                continue
             if name in ("target", "columns"):
                 values[name] = _table_widget(option, values, table)
                 continue

@@ -29,10 +29,26 @@ def _file_changed(controller: PlaygroundController) -> None:
     controller.set_csv(uploaded.name, table)
     st.session_state[READ_MESSAGES] = (table is None, tuple(messages))
     if table is not None:
-        # A new file: its last column is the target, every other column a feature, its problem detected.
-        st.session_state[widget_key("target")] = ""
-        st.session_state[widget_key("columns")] = []
-        st.session_state[widget_key("problem")] = table.problem
+        _follow_file(table, controller.spec)
+
+
+def _follow_file(table, spec) -> None:
+    """Point the column controls at a new file: a link's target and columns are kept when the file has them
+    (with the link's problem type); otherwise the last column is the target, every other one a feature, and
+    its problem type is detected."""
+    target_key, columns_key, problem_key = (widget_key(name) for name in ("target", "columns", "problem"))
+    names = {str(column) for column in table.frame.columns}
+    target = st.session_state.setdefault(target_key, spec.target)
+    if target and target not in names:
+        target = ""
+        st.session_state[target_key] = ""
+    columns = st.session_state.setdefault(columns_key, list(spec.columns))
+    if any(column not in names for column in columns):
+        st.session_state[columns_key] = []
+    if not target:
+        st.session_state[problem_key] = table.problem
+    else:
+        st.session_state.setdefault(problem_key, spec.problem)
 
 
 def render_upload(controller: PlaygroundController) -> None:

@@ -96,16 +96,18 @@ def render_plane_choice(controller: PlaygroundController, dataset: Dataset) -> N
     if dataset.is_2d or dataset.input_count < 3:
         return
     names = list(dataset.feature_names)
-    pca = st.toggle("Principal components", value=controller.plane_choice == PCA, key="plane_pca",
+    version = controller.data_version  # new data, new widgets: no stale column from the last data set
+    pca = st.toggle("Principal components", value=controller.plane_choice == PCA, key=f"plane_pca_{version}",
                     help="Off: a slice through two features you choose, the others held at their mean.")
     if pca:
         controller.set_plane(PCA)
         return
-    first, second = (0, 1) if controller.plane_choice == PCA else controller.plane_choice
+    first, second = (min(index, len(names) - 1) for index in controller.feature_pair)
     across, up = st.columns(2)
     x_index = across.selectbox("Across", range(len(names)), index=first, format_func=names.__getitem__,
-                               key="plane_x")
-    y_index = up.selectbox("Up", range(len(names)), index=second, format_func=names.__getitem__, key="plane_y")
+                               key=f"plane_x_{version}")
+    y_index = up.selectbox("Up", range(len(names)), index=second, format_func=names.__getitem__,
+                           key=f"plane_y_{version}")
     if x_index == y_index:
         st.caption("Choose two different features.")
         return
