@@ -69,6 +69,9 @@ def _csv_table(path: str, accept_repairs: bool):
         raise BadInput(f"{path}: " + " ".join(messages))
     if table.repairs and not accept_repairs:
         raise BadInput(f"{path}: " + " ".join(table.repairs) + " Fix the file, or pass --accept-repairs.")
+    for note in messages:
+        if note not in table.repairs:
+            print(f"playground: note: {note}", file=sys.stderr)
     return table
 
 
@@ -96,6 +99,9 @@ def _spec_and_table(args: argparse.Namespace):
                 spec = spec.replace(problem=detect_problem(table.frame[column]))
     elif args.target is not None:
         spec = spec.replace(target=args.target)
+    problems = spec.validate()
+    if problems:
+        raise BadInput("bad run spec: " + "; ".join(problems))
     return spec, table
 
 

@@ -5,6 +5,8 @@ TensorFlow Playground).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from playground.data import feature_matrix, grid_points
@@ -52,6 +54,7 @@ class PlaygroundController:
             self._data = (key, load_data(self.spec, self.csv_table))
             # Other data, other columns: a chosen pair of features may not exist any more.
             self.data_version += 1
+            self._plane = None
             self.plane_choice, self.feature_pair = PCA, (0, 1)
         return self._data[1]
 
@@ -81,7 +84,14 @@ class PlaygroundController:
         choice = self.plane_choice
         if choice != PCA and max(choice) < dataset.input_count and choice[0] != choice[1]:
             return feature_plane(dataset, *choice)
-        return feature_plane(dataset, 0, 1) if dataset.input_count == 2 else pca_plane(dataset)
+        if dataset.input_count == 2:
+            return feature_plane(dataset, 0, 1)
+        try:
+            plane = pca_plane(dataset)
+        except ValueError:  # a single training row has no principal components
+            return feature_plane(dataset, 0, 1)
+        # Constant inputs have no variance to explain: the first two features say as much.
+        return plane if all(np.isfinite(plane.explained)) else feature_plane(dataset, 0, 1)
 
     def set_plane(self, choice: str | tuple[int, int]) -> None:
         """Draw another plane: the job probes it from now on (at once when it is paused or over)."""
@@ -142,6 +152,8 @@ class PlaygroundController:
         known = next((run.label for run in self.runs if run.job_id == job.id), None)
         label = known or f"Run {self._run_count + 1}"
         record = record_of(label, job.spec, job.snapshot())
+        if record is not None and job.status.is_active:  # it is being stopped now
+            record = dataclasses.replace(record, status=str(Status.STOPPED))
         if record is not None and known is None:
             self._run_count += 1
         self.runs = kept(self.runs, record)

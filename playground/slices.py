@@ -67,7 +67,8 @@ class SlicePlane:
         x_span, y_span = _span_text(self.x_range), _span_text(self.y_range)
         units = "Values are in standard deviations from the training mean."
         if self.kind == "pca":
-            share = f"; {round(100 * sum(self.explained))}% of the variance" if self.explained else ""
+            explained = sum(self.explained)
+            share = f"; {round(100 * explained)}% of the variance" if self.explained and explained == explained else ""
             return (f"The plane of the first two principal components of the training inputs ({self.x_label} "
                     f"left to right, {x_span}; {self.y_label} bottom to top, {y_span}{share}); it passes "
                     f"through the training mean, and points are projected onto it. {units}")
@@ -106,7 +107,8 @@ def pca_plane(dataset: Dataset, padding: float = 0.05) -> SlicePlane:
     from sklearn.decomposition import PCA
 
     # svd_solver="full" is exact and deterministic (sklearn also fixes each component's sign).
-    pca = PCA(n_components=2, svd_solver="full").fit(dataset.x_train.astype(np.float64))
+    with np.errstate(invalid="ignore", divide="ignore"):  # constant inputs: NaN shares, checked by callers
+        pca = PCA(n_components=2, svd_solver="full").fit(dataset.x_train.astype(np.float64))
     origin = np.asarray(pca.mean_, dtype=np.float64)
     x_direction, y_direction = (np.asarray(component, dtype=np.float64) for component in pca.components_)
     projected = (_all_inputs(dataset) - origin) @ np.stack([x_direction, y_direction], axis=1)

@@ -143,6 +143,9 @@ class RunSpec(_RunSpecFields):
         messages: list[str] = []
         values = dict(values)
         dataset = values.get("dataset", OPTIONS_BY_NAME["dataset"].default)
+        if values.get("target") and dataset != "csv":
+            messages.append("the target column applies to CSV files only; ignored")
+            values["target"] = ""
         allowed = TABLE_PROBLEMS.get(dataset)
         if allowed is not None:
             # A table's target decides which problems make sense (a CSV file's can be any of them).
@@ -201,6 +204,8 @@ class RunSpec(_RunSpecFields):
                 messages.append(problem)
         if messages:
             return messages
+        if self.target and self.dataset != "csv":
+            messages.append("the target column applies to CSV files only")
         if self.problem not in TABLE_PROBLEMS.get(self.dataset, (self.problem,)):
             messages.append(f"data set {self.dataset!r} cannot be a {self.problem} problem")
         if self.problem == "regression" and self.dataset in CLASSIFICATION_DATASETS:

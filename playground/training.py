@@ -316,7 +316,8 @@ class TrainingJob:
         probe = engine.probe(inputs) if inputs is not None else None
         outputs = engine.test_outputs()
         with self._condition:
-            self._state.probe, self._state.probe_epoch = probe, epoch
+            if self.probe_inputs is inputs:  # else the page switched planes meanwhile and published its own
+                self._state.probe, self._state.probe_epoch = probe, epoch
             self._state.test_outputs = outputs
 
     def set_probe_inputs(self, inputs: np.ndarray) -> None:

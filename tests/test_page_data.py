@@ -190,3 +190,14 @@ def test_each_table_brings_its_own_problem_type():
     app.selectbox(key="w_problem").set_value("multiclass").run()
     app.selectbox(key="w_dataset").set_value("spiral").run()  # between 2-D sets the chosen problem stays
     assert (url_spec(app).dataset, url_spec(app).problem) == ("spiral", "multiclass")
+
+
+def test_leaving_a_csv_for_a_table_forgets_the_csv_columns():
+    app = open_app({"dataset": "csv"})
+    upload(app, pima_csv(100))
+    app.selectbox(key="w_target").set_value("Glucose").run()
+    app.multiselect(key="w_columns").set_value(["BMI", "Age"]).run()
+    app.selectbox(key="w_dataset").set_value("iris").run()
+    assert not app.error, errors(app)
+    spec = url_spec(app)
+    assert (spec.dataset, spec.target, spec.columns, spec.problem) == ("iris", "", (), "multiclass")

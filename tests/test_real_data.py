@@ -110,3 +110,24 @@ def test_cli_repaired_file_is_refused_unless_accepted(tmp_path, capsys):
     assert main(["train", "--csv", str(path), "--epochs", "1"]) == 2
     assert "--accept-repairs" in capsys.readouterr().err
     assert main(["train", "--csv", str(path), "--accept-repairs", "--epochs", "1"]) == 0
+
+
+def test_a_target_column_is_for_csv_files_only():
+    parsed = RunSpec.from_query("dataset=iris&target=petal width (cm)")
+    assert parsed.spec.target == "" and "CSV files only" in parsed.messages[0]
+    assert RunSpec.from_query("dataset=csv&target=petal width (cm)").ok
+
+
+def test_cli_refuses_a_target_the_spec_cannot_hold(tmp_path, capsys):
+    name = "x" * 201
+    path = tmp_path / "long.csv"
+    path.write_bytes(f"a,{name}\n".encode() + b"".join(f"{i},{i % 2}\n".encode() for i in range(30)))
+    assert main(["train", "--csv", str(path), "--target", name, "--epochs", "1"]) == 2
+    assert "at most 200 characters" in capsys.readouterr().err
+
+
+def test_cli_prints_the_readers_notes(tmp_path, capsys):
+    path = tmp_path / "headerless.csv"
+    path.write_bytes(pima_csv(60, header=False))
+    assert main(["train", "--csv", str(path), "--epochs", "1"]) == 0
+    assert "note: The first row holds numbers" in capsys.readouterr().err

@@ -85,3 +85,25 @@ def test_settings_table_lists_differences_then_results():
     assert rows[0] == {"": "Hidden layers", "A": "4,2", "B": "8"}
     assert rows[-1] == {"": "Test accuracy", "A": "75.0%", "B": "75.0%"}
     assert len(settings_table(runs, all_settings=True)) > 20
+
+
+def test_a_run_changed_while_training_is_kept_as_stopped(controller):
+    controller.change_spec(IRIS.replace(epochs=100_000))
+    controller.play()
+    assert controller.job().wait_until(lambda snapshot: snapshot.epoch >= 2, timeout=120)
+    controller.change_spec(IRIS.replace(epochs=100_000, layers=(3,)))
+    assert [(run.label, run.status) for run in controller.runs] == [("Run 1", "stopped")]
+
+
+def test_constant_inputs_or_one_training_row_fall_back_to_a_feature_plane(controller):
+    from playground.csv_table import read_csv
+
+    constant, _ = read_csv(b"a,b,c,y\n" + b"1,2,3,0\n1,2,3,1\n" * 15)
+    controller.set_csv("constant.csv", constant)
+    controller.change_spec(RunSpec.from_query("dataset=csv&problem=binary").spec)
+    plane = controller.plane()
+    assert plane.kind == "features" and "slice" in plane.caption()
+    tiny, _ = read_csv(b"a,b,c,y\n" + b"".join(f"{i},{i * i % 7},{i % 3},{i * 0.5}\n".encode() for i in range(12)))
+    controller.set_csv("tiny.csv", tiny)
+    controller.change_spec(RunSpec.from_query("dataset=csv&problem=regression&train=10").spec)
+    assert len(controller.data().dataset.x_train) == 1 and controller.plane().kind == "features"

@@ -97,6 +97,9 @@ def _dataset_changed(previous: str, table_of: Callable[[str], Table | None]) -> 
     starts from the points' own problem. Between 2-D data sets the chosen problem stays, as in TensorFlow
     Playground."""
     dataset = st.session_state[widget_key("dataset")]
+    # Another table, other columns: the target (CSV only) and the feature choice start afresh.
+    st.session_state[widget_key("target")] = ""
+    st.session_state[widget_key("columns")] = []
     if dataset in TABLE_PROBLEMS:
         table = table_of(dataset)
         problem = table.problem if dataset == "csv" and table is not None else TABLE_PROBLEMS[dataset][0]
@@ -229,7 +232,9 @@ def _table_widget(option: Option, values: dict[str, Any], table: Table) -> Any:
         return st.selectbox(option.label, names, key=key, help=option.help, on_change=_target_changed,
                             args=(table,), format_func=lambda name: name or f"{table.target} (last column)")
     target = values.get("target") or table.target
-    names = [str(column) for column in table.frame.columns if column != target]
+    # Names the spec cannot carry (a comma, over 200 characters) are left out; "all columns" still uses them.
+    names = [str(column) for column in table.frame.columns
+             if column != target and option.check([str(column)])[1] is None]
     names += [name for name in st.session_state.get(key, []) if name not in names]
     return st.multiselect(option.label, names, key=key, help=option.help,
                           placeholder="all columns but the target")

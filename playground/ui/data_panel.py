@@ -60,10 +60,15 @@ def render_upload(controller: PlaygroundController) -> None:
     refused, messages = st.session_state.get(READ_MESSAGES, (False, ()))
     if refused:
         st.error(f"**{controller.csv_name} cannot be used.** " + " ".join(messages), icon=":material/error:")
-    elif controller.csv_table is not None and controller.csv_table.repairs:
-        st.error(f"**{controller.csv_name} has faults, repaired as follows.** Check the preview, or fix the file "
-                 "and upload it again:\n\n" + "\n".join(f"- {repair}" for repair in controller.csv_table.repairs),
-                 icon=":material/build:")
+    elif controller.csv_table is not None:
+        repairs = controller.csv_table.repairs
+        if repairs:
+            st.error(f"**{controller.csv_name} has faults, repaired as follows.** Check the preview, or fix the "
+                     "file and upload it again:\n\n" + "\n".join(f"- {repair}" for repair in repairs),
+                     icon=":material/build:")
+        for note in messages:
+            if note not in repairs:  # e.g. a header-less file, stray words in a numeric column
+                st.caption(f":material/info: {note}")
 
 
 def render_problems(loaded: DataResult) -> None:
