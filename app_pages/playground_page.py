@@ -12,6 +12,7 @@ from playground.ui import controls, data_panel, evaluation_panel, exports, live,
 
 REFRESH_SECONDS = 0.2  # 5 a second asked; at least 4 arrive in Chromium on 2 cores while training (bench/ui.py)
 HEARTBEAT_SECONDS = 30  # an open page polls its job at least this often, so the registry keeps it
+EVALUATION_SECONDS = 3  # the evaluation tabs refresh this often while training (every 0.2 s would halve the live views)
 
 controller = session.controller()
 presenting = st.session_state.setdefault("present", session.view_flag("present"))
@@ -107,16 +108,16 @@ evaluation_tab, history_tab, explain_tab, compare_tab = st.tabs(
     ["Evaluation", "Training history", "Explain a prediction", "Compare runs"])
 
 
-@st.fragment(run_every=1.0 if running else None)
+@st.fragment(run_every=EVALUATION_SECONDS if running else None)
 def evaluation_views() -> None:
     current = controller.snapshot()
     with evaluation_tab:
         evaluation_panel.render_evaluation(current, controller.job().dataset)
-    with history_tab:
-        evaluation_panel.render_history(current)
 
 
 evaluation_views()
+with history_tab:  # drawn when the run pauses or ends (the live loss curve shows the same numbers meanwhile)
+    evaluation_panel.render_history(snapshot)
 
 
 @st.fragment
