@@ -48,7 +48,8 @@ def _predictions(problem: str, outputs: np.ndarray) -> tuple[np.ndarray, np.ndar
     """Flat predictions and the scores kept for curves: the outputs reshaped for each kind of problem."""
     if problem == "binary":
         scores = outputs.reshape(len(outputs), -1)[:, 0]
-        return (scores >= 0.5).astype(np.int64), scores
+        # Class 1 above one half, as keras.metrics.binary_accuracy counts it (so the two accuracies agree).
+        return (scores > 0.5).astype(np.int64), scores
     if problem == "multiclass":
         scores = outputs.reshape(len(outputs), -1)
         return np.argmax(scores, axis=1).astype(np.int64), scores

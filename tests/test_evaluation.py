@@ -63,10 +63,15 @@ def test_binary_metrics_match_hand_computed_values():
     assert result.class_names == ("0", "1")
 
 
-def test_binary_threshold_is_one_half():
-    result = evaluate(make("binary", binary([0, 1, 1])), np.array([[0.49], [0.5], [0.51]]))
-    assert result.y_pred.tolist() == [0, 1, 1]
+def test_binary_threshold_is_one_half_as_in_keras():
+    import keras
+
+    outputs = np.array([[0.49], [0.5], [0.51]])
+    result = evaluate(make("binary", binary([0, 0, 1])), outputs)
+    assert result.y_pred.tolist() == [0, 0, 1]
     assert result.metrics["accuracy"] == 1.0
+    keras_accuracy = float(np.mean(keras.metrics.binary_accuracy(np.array([[0.0], [0.0], [1.0]]), outputs)))
+    assert keras_accuracy == result.metrics["accuracy"]
 
 
 def test_one_class_test_split_has_no_roc_auc_and_does_not_raise():

@@ -101,7 +101,7 @@ def render_explanation(controller: PlaygroundController, snapshot: Snapshot, dat
     if dataset.problem == "regression":
         predicted, what = f"{outputs[0]:.4g}", "the predicted value"
     elif dataset.problem == "binary":
-        predicted = _describe(dataset, float(outputs[0] >= 0.5))
+        predicted = _describe(dataset, float(outputs[0] > 0.5))
         what = "the predicted probability of class " + _describe(dataset, 1.0)
         predicted += f" (probability of {_describe(dataset, 1.0)}: {outputs[0]:.1%})"
     else:
