@@ -64,37 +64,34 @@ def _finite_span(*arrays: np.ndarray) -> list[float]:
     return [float(values.min()), float(values.max())] if len(values) else [0.0, 1.0]
 
 
+def _scatter_with_guide(x, y, guide_x, guide_y, guide_name: str, x_title: str, y_title: str, hover: str,
+                        height: int) -> go.Figure:
+    """Test points over a dashed guide line (the diagonal, or zero), as the two regression plots draw them."""
+    traces = [
+        {"type": "scatter", "x": guide_x, "y": guide_y, "mode": "lines", "name": guide_name, "hoverinfo": "skip",
+         "line": {"color": "#999", "width": 1, "dash": "dash"}},
+        {"type": "scatter", "x": x, "y": y, "mode": "markers", "name": "test points",
+         "marker": {"color": TEST_COLOR, "size": 5, "opacity": 0.7}, "hovertemplate": hover},
+    ]
+    layout = _layout(height, showlegend=False, xaxis={**_AXIS, "title": _title(x_title)},
+                     yaxis={**_AXIS, "title": _title(y_title)})
+    return go.Figure({"data": traces, "layout": layout})
+
+
 def prediction_figure(evaluation: Evaluation, height: int = 320) -> go.Figure:
     """Predicted against actual values on the test split; perfect predictions lie on the dashed y = x line."""
     actual, predicted = _regression_only(evaluation)
     span = _finite_span(actual, predicted)
-    traces = [
-        {"type": "scatter", "x": span, "y": span, "mode": "lines", "name": "y = x", "hoverinfo": "skip",
-         "line": {"color": "#999", "width": 1, "dash": "dash"}},
-        {"type": "scatter", "x": actual, "y": predicted, "mode": "markers", "name": "test points",
-         "marker": {"color": TEST_COLOR, "size": 5, "opacity": 0.7},
-         "hovertemplate": "actual %{x:.3g}<br>predicted %{y:.3g}<extra></extra>"},
-    ]
-    layout = _layout(height, showlegend=False, xaxis={**_AXIS, "title": _title("actual")},
-                     yaxis={**_AXIS, "title": _title("predicted")})
-    return go.Figure({"data": traces, "layout": layout})
+    return _scatter_with_guide(actual, predicted, span, span, "y = x", "actual", "predicted",
+                               "actual %{x:.3g}<br>predicted %{y:.3g}<extra></extra>", height)
 
 
 def residual_figure(evaluation: Evaluation, height: int = 320) -> go.Figure:
     """Residuals (actual - predicted) against the prediction; a pattern around the zero line is a missed trend."""
     actual, predicted = _regression_only(evaluation)
-    residuals = actual - predicted
-    span = _finite_span(predicted)
-    traces = [
-        {"type": "scatter", "x": span, "y": [0.0, 0.0], "mode": "lines", "name": "zero", "hoverinfo": "skip",
-         "line": {"color": "#999", "width": 1, "dash": "dash"}},
-        {"type": "scatter", "x": predicted, "y": residuals, "mode": "markers", "name": "test points",
-         "marker": {"color": TEST_COLOR, "size": 5, "opacity": 0.7},
-         "hovertemplate": "predicted %{x:.3g}<br>residual %{y:.3g}<extra></extra>"},
-    ]
-    layout = _layout(height, showlegend=False, xaxis={**_AXIS, "title": _title("predicted")},
-                     yaxis={**_AXIS, "title": _title("residual (actual − predicted)")})
-    return go.Figure({"data": traces, "layout": layout})
+    return _scatter_with_guide(predicted, actual - predicted, _finite_span(predicted), [0.0, 0.0], "zero",
+                               "predicted", "residual (actual − predicted)",
+                               "predicted %{x:.3g}<br>residual %{y:.3g}<extra></extra>", height)
 
 
 def history_figure(history: Sequence[dict[str, float]], metric: str, height: int = 320) -> go.Figure:
