@@ -139,12 +139,15 @@ def test_script_model_starts_as_build_model(query, exported):
     spec = spec_of(query)
     dataset = make_dataset(spec)
     script_model = exported(spec)["build_model"]()
-    playground_model = build_model(spec, dataset.input_count, dataset.output_units)
+    assert_same_model(script_model, build_model(spec, dataset.input_count, dataset.output_units),
+                      dataset.x_test[:50])
+
+
+def assert_same_model(script_model, playground_model, inputs) -> None:
+    """Same layer names, bit-identical weights, and (so activations and wiring agree too) the same outputs."""
     assert [layer.name for layer in script_model.layers] == [layer.name for layer in playground_model.layers]
     for got, want in zip(script_model.get_weights(), playground_model.get_weights(), strict=True):
         assert np.array_equal(got, want)
-    # Equal weights and equal outputs: the activations and layer wiring agree too.
-    inputs = dataset.x_test[:50]
     assert np.allclose(script_model(inputs, training=False), playground_model(inputs, training=False),
                        rtol=1e-6, atol=1e-6)
 

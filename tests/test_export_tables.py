@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import pytest
 from csv_samples import pima_csv
+from test_export import assert_same_model
 
 from playground.csv_table import read_csv
 from playground.export import keras_script
@@ -125,13 +126,8 @@ def assert_same_data_and_model(namespace: dict, spec: RunSpec, table, *arguments
         assert int(max(y_train.max(), y_test.max())) + 1 == expected.output_units
 
     script_model = namespace["build_model"](expected.input_count, expected.output_units)
-    playground_model = build_model(spec, expected.input_count, expected.output_units)
-    assert [layer.name for layer in script_model.layers] == [layer.name for layer in playground_model.layers]
-    for got, want in zip(script_model.get_weights(), playground_model.get_weights(), strict=True):
-        assert np.array_equal(got, want)
-    inputs = expected.x_test[:50]
-    assert np.allclose(script_model(inputs, training=False), playground_model(inputs, training=False),
-                       rtol=1e-6, atol=1e-6)
+    assert_same_model(script_model, build_model(spec, expected.input_count, expected.output_units),
+                      expected.x_test[:50])
 
 
 # ---- the script's data and model equal Playground's --------------------------------------------------------
