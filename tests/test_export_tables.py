@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import pytest
 from csv_samples import pima_csv
-from test_export import assert_same_model
+from test_export import assert_same_model, imported_modules
 
 from playground.csv_table import read_csv
 from playground.export import keras_script
@@ -164,16 +164,6 @@ def table_sources(tmp_path: pathlib.Path) -> list[str]:
         path, spec, _ = csv_case(case, tmp_path)
         sources.append(keras_script(spec, csv_name=path.name))
     return sources
-
-
-def imported_modules(source: str) -> set[str]:
-    modules = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            modules.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            modules.add(node.module)
-    return modules
 
 
 def test_table_scripts_import_no_playground_and_name_the_run(tmp_path):
