@@ -83,7 +83,7 @@ def live_views() -> None:
             discretize = st.toggle("Discretize output", key="discretize")
         live.render_plane_choice(controller, job.dataset)
         live.render_boundary(current, controller.spec, job.dataset, show_test=show_test, discretize=discretize,
-                             plane=controller.plane())
+                             plane=controller.plane(), plane_points=controller.plane_points())
     with curve:
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
             log_scale = st.toggle("Log scale", key="log_scale")

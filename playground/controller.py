@@ -14,9 +14,9 @@ from playground.options import OPTIONS
 from playground.registry import JobRegistry
 from playground.runs import RunRecord, kept, record_of
 from playground.slices import SlicePlane, feature_plane, pca_plane
-from playground.sources import DataResult, builtin_table, data_key, load_data
+from playground.sources import DataResult, data_key, load_data, table_of
 from playground.spec import LIVE_OPTIONS, RunSpec
-from playground.tabular import BUILTIN_TABLES, Table
+from playground.tabular import Table
 from playground.training import Snapshot, Status, TrainingJob, preload_engine
 
 GRID_RESOLUTION = 100  # the decision-boundary heatmap, as TensorFlow Playground's
@@ -45,6 +45,7 @@ class PlaygroundController:
         self._run_count = 0
         self._data: tuple[tuple, DataResult] | None = None
         self._plane: tuple[tuple, SlicePlane | None] | None = None
+        self._plane_points: tuple[SlicePlane, tuple[np.ndarray, np.ndarray]] | None = None
 
     # ---- data ---------------------------------------------------------------------------------------------
     def data(self) -> DataResult:
@@ -60,9 +61,7 @@ class PlaygroundController:
 
     def table_of(self, dataset: str) -> Table | None:
         """The table behind a data set name: the uploaded file for "csv", scikit-learn's for the others."""
-        if dataset == "csv":
-            return self.csv_table
-        return builtin_table(dataset) if dataset in BUILTIN_TABLES else None
+        return table_of(dataset, self.csv_table)
 
     def set_csv(self, name: str, table: Table | None) -> None:
         """Take a newly uploaded (and read) CSV file; a run on the old file starts over."""
@@ -78,12 +77,22 @@ class PlaygroundController:
             self._plane = (key, None if dataset is None else self._make_plane(dataset))
         return self._plane[1]
 
+    def plane_points(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The training and test rows placed on the plane, in the output view's square (computed once per
+        plane: the view draws them 5 times a second)."""
+        plane = self.plane()
+        if plane is None:
+            return None
+        if self._plane_points is None or self._plane_points[0] is not plane:
+            dataset = self.data().dataset
+            self._plane_points = (plane, (plane.to_domain(dataset.x_train), plane.to_domain(dataset.x_test)))
+        return self._plane_points[1]
+
     def _make_plane(self, dataset) -> SlicePlane | None:
         if dataset.is_2d or dataset.input_count < 2:
             return None
-        choice = self.plane_choice
-        if choice != PCA and max(choice) < dataset.input_count and choice[0] != choice[1]:
-            return feature_plane(dataset, *choice)
+        if self.plane_choice != PCA:  # a pair of this data's features (a data change resets the choice)
+            return feature_plane(dataset, *self.plane_choice)
         if dataset.input_count == 2:
             return feature_plane(dataset, 0, 1)
         try:

@@ -149,6 +149,14 @@ class Dataset:
     def is_2d(self) -> bool:
         return self.points_train is not None
 
+    @property
+    def class_labels(self) -> tuple[str, ...]:
+        """The classes' names in index order: a table's own, otherwise "0", "1", ...; empty for regression."""
+        if self.problem == "regression":
+            return ()
+        names = tuple(getattr(self, "class_names", ()))  # tables know theirs (TabularDataset)
+        return names if len(names) == self.class_count else tuple(str(index) for index in range(self.class_count))
+
     def labels_train(self) -> np.ndarray:
         """Flat labels (class index or value) of the training points."""
         return self.y_train.reshape(len(self.y_train), -1)[:, 0]

@@ -36,14 +36,6 @@ class Evaluation:
     message: str = ""  # why there are no metrics (diverged model, empty test split)
 
 
-def _class_names(dataset: Dataset) -> tuple[str, ...]:
-    if dataset.problem == "regression":
-        return ()
-    names = tuple(getattr(dataset, "class_names", ()) or ())
-    # Tables know their class names; generated data sets (and a mismatched list) fall back to the indices.
-    return names if len(names) == dataset.class_count else tuple(str(index) for index in range(dataset.class_count))
-
-
 def _predictions(problem: str, outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Flat predictions and the scores kept for curves: the outputs reshaped for each kind of problem."""
     if problem == "binary":
@@ -91,7 +83,7 @@ def evaluate(dataset: Dataset, outputs: np.ndarray) -> Evaluation:
     outputs = np.asarray(outputs, dtype=np.float64)
     labels = dataset.labels_test()
     y_true = labels.astype(np.float64) if problem == "regression" else labels.astype(np.int64)
-    names = _class_names(dataset)
+    names = dataset.class_labels
     if len(outputs) != len(y_true):
         raise ValueError(f"{len(outputs)} outputs for {len(y_true)} test points")
 

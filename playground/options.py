@@ -71,6 +71,7 @@ class Option:
     max_items: int = 64
     broadcast: bool = False  # a list option given one value applies it to every layer
     unique: bool = False  # a list option whose repeated values are dropped (a feature counts once)
+    data: bool = False  # decides the data set (a change in any other option keeps the same data)
 
     @property
     def noun(self) -> str:
@@ -192,30 +193,31 @@ MAX_HIDDEN_LAYERS = 8
 MAX_UNITS = 256
 
 OPTIONS: tuple[Option, ...] = (
-    Option("problem", "problem", "Problem type", "choice", "binary", choices=PROBLEMS,
+    Option("problem", "problem", "Problem type", "choice", "binary", choices=PROBLEMS, data=True,
            help="What the network predicts: one of two classes, one of several, or a number."),
-    Option("dataset", "dataset", "Data set", "choice", "circle", choices=DATASETS,
+    Option("dataset", "dataset", "Data set", "choice", "circle", choices=DATASETS, data=True,
            help="A 2-D data set (TensorFlow Playground's, plus moons and checkerboard), a table that ships with "
                 "scikit-learn, or your own CSV file."),
-    Option("target", "target", "Target column", "text", "",
+    Option("target", "target", "Target column", "text", "", data=True,
            help="The CSV column to predict (empty: the last column)."),
-    Option("columns", "columns", "Feature columns", "text_list", (), max_items=1000, unique=True,
+    Option("columns", "columns", "Feature columns", "text_list", (), max_items=1000, unique=True, data=True,
            help="The table's columns the network reads (none chosen: every column but the target)."),
-    Option("missing", "missing", "Missing values", "choice", "drop", choices=MISSING_VALUES,
+    Option("missing", "missing", "Missing values", "choice", "drop", choices=MISSING_VALUES, data=True,
            help="Rows with a missing feature value are dropped, or the value is imputed with the training "
                 "median."),
-    Option("noise", "noise", "Noise", "int", 0, minimum=0, maximum=50,
+    Option("noise", "noise", "Noise", "int", 0, minimum=0, maximum=50, data=True,
            help="Noise in percent, as TensorFlow Playground's slider (0-50)."),
-    Option("train_share", "train", "Training share", "int", 50, minimum=10, maximum=90,
+    Option("train_share", "train", "Training share", "int", 50, minimum=10, maximum=90, data=True,
            help="Percentage of the points used for training; the rest is the test set."),
-    Option("samples", "samples", "Number of points", "int", 500, minimum=20, maximum=5000,
+    Option("samples", "samples", "Number of points", "int", 500, minimum=20, maximum=5000, data=True,
            help="How many points the data set has (training and test together)."),
-    Option("classes", "classes", "Classes", "int", 3, minimum=2, maximum=8,
+    Option("classes", "classes", "Classes", "int", 3, minimum=2, maximum=8, data=True,
            help="Number of classes for multi-class spiral and gauss data."),
-    Option("data_seed", "dseed", "Data seed", "int", 1, minimum=0, maximum=2**31 - 1,
+    Option("data_seed", "dseed", "Data seed", "int", 1, minimum=0, maximum=2**31 - 1, data=True,
            help="Seed of the data generator and of the train/test split."),
     Option("features", "features", "Input features", "choice_list", ("x1", "x2"), choices=tuple(FEATURES),
-           min_items=1, max_items=len(FEATURES), unique=True, help="Which functions of the coordinates feed the network."),
+           data=True, min_items=1, max_items=len(FEATURES), unique=True,
+           help="Which functions of the coordinates feed the network."),
     Option("layers", "layers", "Hidden layers", "int_list", (4, 2), minimum=1, maximum=MAX_UNITS,
            max_items=MAX_HIDDEN_LAYERS, help="Units of each hidden layer, e.g. 4,2; 'none' for no hidden layer."),
     Option("activations", "activation", "Activation", "choice_list", ("tanh", "tanh"), choices=ACTIVATIONS,

@@ -61,13 +61,14 @@ def settings_table(runs: Sequence[RunRecord], all_settings: bool = False) -> lis
         values = [option.format_text(getattr(run.spec, option.name)) for run in runs]
         if all_settings or len(set(values)) > 1:
             rows.append({"": option.label, **{run.label: value for run, value in zip(runs, values, strict=True)}})
-    results = [("Epochs", lambda run: run.epochs), ("Status", lambda run: run.status),
-               ("Train loss", lambda run: run.final.get("loss")), ("Test loss", lambda run: run.final.get("test_loss"))]
+    results = [("Epochs", lambda run: run.epochs, _format), ("Status", lambda run: run.status, _format),
+               ("Train loss", lambda run: run.final.get("loss"), _format),
+               ("Test loss", lambda run: run.final.get("test_loss"), _format)]
     for name in dict.fromkeys(run.metric for run in runs):
-        label = "accuracy" if name == "accuracy" else "R²"
-        results.append((f"Test {label}", lambda run, name=name: run.final.get(f"test_{name}")))
-    for title, value in results:
-        as_text = (lambda number: f"{number:.1%}") if title == "Test accuracy" else _format  # as the page shows it
+        # Accuracy in percent, as the page shows it.
+        label, as_text = ("accuracy", lambda number: f"{number:.1%}") if name == "accuracy" else ("R²", _format)
+        results.append((f"Test {label}", lambda run, name=name: run.final.get(f"test_{name}"), as_text))
+    for title, value, as_text in results:
         rows.append({"": title, **{run.label: as_text(value(run)) if value(run) is not None else "–"
                                    for run in runs}})
     return rows

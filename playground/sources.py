@@ -10,12 +10,11 @@ import functools
 from dataclasses import dataclass
 
 from playground.data import Dataset, make_dataset
+from playground.options import OPTIONS
 from playground.spec import RunSpec
 from playground.tabular import BUILTIN_TABLES, Table, load_builtin, prepare
 
-# The fields of a spec that decide its data (a change in any other field keeps the same data).
-DATA_FIELDS = ("problem", "dataset", "target", "columns", "missing", "noise", "train_share", "samples", "classes",
-               "data_seed", "features")
+DATA_FIELDS = tuple(option.name for option in OPTIONS if option.data)
 NO_CSV_MESSAGE = ("This run reads a CSV file, and none is loaded: upload the file (the link keeps the settings, "
                   "not the data).")
 
@@ -40,16 +39,21 @@ def data_key(spec: RunSpec) -> tuple:
     return tuple(getattr(spec, name) for name in DATA_FIELDS)
 
 
+def table_of(dataset: str, csv_table: Table | None = None) -> Table | None:
+    """The table behind a data set name: ``csv_table`` for "csv", scikit-learn's for the others (None for
+    2-D points)."""
+    if dataset == "csv":
+        return csv_table
+    return builtin_table(dataset) if dataset in BUILTIN_TABLES else None
+
+
 def load_data(spec: RunSpec, csv_table: Table | None = None) -> DataResult:
     """The spec's train/test data: generated points, a built-in table, or ``csv_table`` (dataset "csv")."""
     if not spec.is_table:
         return DataResult(make_dataset(spec))
-    if spec.dataset == "csv":
-        if csv_table is None:
-            return DataResult(None, (NO_CSV_MESSAGE,))
-        table = csv_table
-    else:
-        table = builtin_table(spec.dataset)
+    table = table_of(spec.dataset, csv_table)
+    if table is None:
+        return DataResult(None, (NO_CSV_MESSAGE,))
     dataset, messages = prepare(table, spec.target or table.target, list(spec.columns) or None,
                                 missing=spec.missing, problem=spec.problem, train_share=spec.train_share / 100,
                                 seed=spec.data_seed)

@@ -249,7 +249,7 @@ def class_balance(dataset: Dataset) -> dict[str, tuple[int, int]]:
     """Rows per class as (train, test), by class name; empty for regression."""
     if dataset.problem == "regression":
         return {}
-    names = getattr(dataset, "class_names", ()) or tuple(str(index) for index in range(dataset.class_count))
+    names = dataset.class_labels
     train = np.bincount(dataset.labels_train().astype(np.int64), minlength=dataset.class_count)
     test = np.bincount(dataset.labels_test().astype(np.int64), minlength=dataset.class_count)
     return {name: (int(train[index]), int(test[index])) for index, name in enumerate(names)}

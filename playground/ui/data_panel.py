@@ -7,6 +7,7 @@ import streamlit as st
 
 from playground.controller import PlaygroundController
 from playground.csv_table import MAX_CSV_BYTES, MAX_CSV_ROWS, read_csv
+from playground.options import PROBLEM_LABELS
 from playground.sources import DataResult
 from playground.tabular import BUILTIN_TABLES
 from playground.ui.controls import widget_key
@@ -102,8 +103,7 @@ def render_table(controller: PlaygroundController, loaded: DataResult) -> None:
                        f"drops those rows or imputes the training median.")
     with balance:
         if dataset is not None:
-            kind = {"binary": "binary classification", "multiclass": "multi-class classification",
-                    "regression": "regression"}[dataset.problem]
+            kind = PROBLEM_LABELS[dataset.problem].lower()
             st.markdown(f"**{kind}**, {len(dataset.x_train):,} training and {len(dataset.x_test):,} test rows, "
                         f"{dataset.input_count} inputs (standardised with the training split's mean and spread).")
             st.dataframe(balance_rows(dataset), hide_index=True, key="class_balance")

@@ -79,8 +79,7 @@ def _explain_model(controller: PlaygroundController, snapshot: Snapshot, dataset
 def _describe(dataset: Dataset, value: float) -> str:
     if dataset.problem == "regression":
         return f"{value:.4g}"
-    names = getattr(dataset, "class_names", ()) or tuple(str(index) for index in range(dataset.class_count))
-    return str(names[int(value)])
+    return dataset.class_labels[int(value)]
 
 
 def render_explanation(controller: PlaygroundController, snapshot: Snapshot, dataset: Dataset) -> None:

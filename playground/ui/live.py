@@ -4,6 +4,7 @@ heatmaps and loss curve. Each function only reads a snapshot and calls the libra
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from playground.controller import GRID_RESOLUTION, PCA, PlaygroundController
@@ -86,7 +87,7 @@ def output_labels(dataset: Dataset) -> list[str]:
     if dataset.problem == "multiclass":
         names = getattr(dataset, "class_names", ())
         if len(names) == dataset.class_count:
-            return [str(name)[:12] for name in names]
+            return list(names)  # the diagram shortens long ones
         return [f"class {index}" for index in range(dataset.class_count)]
     return ["ŷ"]
 
@@ -115,9 +116,10 @@ def render_plane_choice(controller: PlaygroundController, dataset: Dataset) -> N
 
 
 def render_boundary(snapshot: Snapshot, spec: RunSpec, dataset: Dataset, *, show_test: bool,
-                    discretize: bool, plane: SlicePlane | None = None) -> None:
+                    discretize: bool, plane: SlicePlane | None = None,
+                    plane_points: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """TensorFlow Playground's output view: the model's output over the plane, the data on top. Tables are
-    drawn on ``plane``, a 2-D slice through their inputs."""
+    drawn on ``plane``, a 2-D slice through their inputs, their rows at ``plane_points`` (train, test)."""
     if not dataset.is_2d and plane is None:
         st.info("The output view needs at least two inputs.", icon=":material/grid_on:")
         return
@@ -128,7 +130,7 @@ def render_boundary(snapshot: Snapshot, spec: RunSpec, dataset: Dataset, *, show
         points_train, points_test = dataset.points_train, dataset.points_test
         caption = "X₁ from −6 to 6 (left to right), X₂ from −6 to 6 (bottom to top)"
     else:
-        points_train, points_test = plane.to_domain(dataset.x_train), plane.to_domain(dataset.x_test)
+        points_train, points_test = plane_points
         caption = plane.caption()
     labels_train, labels_test = dataset.labels_train(), dataset.labels_test()
     if spec.problem == "regression" and not dataset.is_2d:
