@@ -82,10 +82,13 @@ class RunSpec(_RunSpecFields):
 
     # ---- construction from user input ---------------------------------------------------------------------
     @classmethod
-    def from_values(cls, values: Mapping[str, Any]) -> Parsed:
-        """Build from Python values keyed by field name (JSON, widgets). Bad values -> defaults + messages."""
+    def from_values(cls, values: Mapping[str, Any], base: RunSpec | None = None) -> Parsed:
+        """Build from Python values keyed by field name (JSON, widgets). Bad values -> defaults + messages.
+
+        Fields not in ``values`` come from ``base`` when given (the spec the values edit: a control the page does
+        not show, such as one hidden by the link, keeps its value), else from the option table's defaults."""
         messages: list[str] = []
-        checked: dict[str, Any] = {}
+        checked: dict[str, Any] = {} if base is None else base.carried_over(values)
         for name, value in values.items():
             option = OPTIONS_BY_NAME.get(name)
             if option is None:
@@ -178,6 +181,17 @@ class RunSpec(_RunSpecFields):
             if problem_text and name in values:
                 messages.append(problem_text)
         return cls(**values), messages
+
+    def carried_over(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """This spec's fields that ``values`` leaves out, to edit a spec with some fields only; per-layer lists
+        follow a new layer count silently (new layers copy the last, as ``replace`` does)."""
+        kept = {name: value for name, value in self.to_values().items() if name not in values}
+        layers = values.get("layers")
+        if isinstance(layers, list | tuple):
+            for name in ("activations", "dropout_rates"):
+                if name in kept:
+                    kept[name] = _resize(tuple(kept[name]), len(layers), OPTIONS_BY_NAME[name].default[0])
+        return kept
 
     # ---- serialisation ------------------------------------------------------------------------------------
     def to_values(self) -> dict[str, Any]:

@@ -242,7 +242,8 @@ def _table_widget(option: Option, values: dict[str, Any], table: Table) -> Any:
 
 def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset(),
                     table_of: Callable[[str], Table | None] = lambda dataset: None) -> dict[str, Any]:
-    """Draw the controls (in the current container) and return the values set, keyed by field name.
+    """Draw the controls (in the current container) and return the values of every option, keyed by field
+    name: those set in the controls, and the spec's own for options without a control.
     ``table_of(dataset)`` gives a table data set's table (built-in or uploaded), whose columns the column
     choices offer."""
     pending = st.session_state.pop(PENDING_SPEC, None)
@@ -264,7 +265,6 @@ def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset(),
             dataset, problem = values.get("dataset", spec.dataset), values.get("problem", spec.problem)
             table = table_of(dataset)
             if not _applies(name, dataset, problem, table):
-                values[name] = getattr(spec, name)
                 continue
             if name == "dataset":
                 _dataset_previews(spec)
@@ -277,4 +277,5 @@ def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset(),
             if name == "data_seed":
                 st.button("Regenerate data", icon=":material/casino:", on_click=_next_data_seed,
                           key="regenerate", help="New points from the next data seed (resets the run).")
-    return values
+    # Options without a control now (hidden by the link, or not for this data) keep the spec's values.
+    return spec.carried_over(values) | values
