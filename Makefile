@@ -29,8 +29,10 @@ chromium:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 
+# Every other server setting lives in .streamlit/config.toml; the tests and benchmarks serve with this very
+# recipe (bench/server.py), so a setting cannot differ between what users get and what is tested.
 run: $(VENV)/.installed-run
-	$(BIN)/python -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
+	$(BIN)/python -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import pathlib
+import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -26,14 +27,14 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(log_path: pathlib.Path | None = None, startup_timeout: float = 90.0) -> Iterator[str]:
-    """Serve the app on a free loopback port; yields its base URL; stops it afterwards."""
+    """Serve the app on a free loopback port with the README's own command (`make run`), so tests and
+    benchmarks see what users get (a setting that differed once hid a file watcher burning a core); yields
+    its base URL; stops it afterwards."""
     port = free_port()
     log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    # Its own process group: make starts Streamlit as a child, and both must stop.
+    server = subprocess.Popen(["make", "--no-print-directory", "run", "HOST=127.0.0.1", f"PORT={port}"],
+                              cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + startup_timeout
@@ -49,13 +50,35 @@ def streamlit_server(log_path: pathlib.Path | None = None, startup_timeout: floa
             time.sleep(0.3)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        _stop_group(server)
         if log_path:
             log.close()
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
+def server_pid(url: str) -> int | None:
+    """The process id of the Streamlit server behind a loopback URL started by ``streamlit_server``."""
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            arguments = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"streamlit" in arguments and b"--server.port" in arguments and port.encode() in arguments:
+            return int(entry.name)
+    return None
 
 
 @contextlib.contextmanager
