@@ -11,6 +11,9 @@ METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
 SHORT_LABELS = {"accuracy": "acc."}
 MAX_POINTS = 500  # longer histories are thinned for drawing (every k-th epoch, always the last)
 TRAIN_COLOR, TEST_COLOR = "#333333", "#0877bd"
+# The epoch axis always reaches this far: Plotly puts at most 10 ticks on an axis and rounds their spacing up, so
+# a range of 10 or more never gets a tick between two epochs (one Step alone would be labelled 0, 0.5, 1).
+MIN_EPOCH_RANGE = 10
 
 
 def smooth(values: Sequence[float], weight: float) -> np.ndarray:
@@ -64,14 +67,21 @@ def loss_figure(history: Sequence[dict[str, float]], metric: str, *, log_scale: 
                                      (f"test_{metric}", f"test {SHORT_LABELS.get(metric, label)}", TEST_COLOR))
         ]
     axis = {"showline": True, "linecolor": "#ccc", "gridcolor": "#eee", "zeroline": False}
+    has_loss = bool(np.isfinite(columns["loss"]).any() or np.isfinite(columns["test_loss"]).any())
+    # Autorange ignores autorangeoptions when there is no data at all (and shows loss -1 to 4), so the empty
+    # chart gets fixed ranges: loss 0 to 1, or 0.1 to 1 on a log axis (ranged in powers of ten); once data
+    # arrives, autorange is said explicitly so that a chart updated in place drops the fixed range.
+    loss_range = {"autorange": True} if has_loss else {"range": [-1, 0] if log_scale else [0, 1]}
     layout = {
         "height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "uirevision": "loss",
         "template": "none", "plot_bgcolor": "white", "paper_bgcolor": "white", "font": {"size": 11},
         "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 10},
                    "entrywidth": 0.5, "entrywidthmode": "fraction"},
-        "xaxis": {**axis, "title": {"text": "epoch", "standoff": 4}, "rangemode": "tozero", "automargin": True},
+        "xaxis": {**axis, "title": {"text": "epoch", "standoff": 4}, "rangemode": "tozero", "automargin": True,
+                  "autorangeoptions": {"include": [0, MIN_EPOCH_RANGE]},
+                  **({"autorange": True} if has_loss else {"range": [0, MIN_EPOCH_RANGE]})},
         "yaxis": {**axis, "title": {"text": "loss", "standoff": 4}, "type": "log" if log_scale else "linear",
-                  "automargin": True},
+                  "automargin": True, **loss_range},
         "yaxis2": {**axis, "title": {"text": label, "standoff": 4}, "overlaying": "y", "side": "right",
                    "showgrid": False, "automargin": True,
                    **({"range": [0, 1.02], "tickformat": ".0%", "tickvals": [0, 0.25, 0.5, 0.75, 1.0]}
@@ -96,7 +106,8 @@ def overlay_figure(runs, key: str = "test_loss", *, log_scale: bool = False, hei
     layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "template": "none",
               "plot_bgcolor": "white", "paper_bgcolor": "white", "font": {"size": 11},
               "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-              "xaxis": {**axis, "title": {"text": "epoch"}, "rangemode": "tozero", "automargin": True},
+              "xaxis": {**axis, "title": {"text": "epoch"}, "rangemode": "tozero", "automargin": True,
+                        "autorangeoptions": {"include": [0, MIN_EPOCH_RANGE]}},
               "yaxis": {**axis, "title": {"text": label}, "type": "log" if log_scale else "linear",
                         "automargin": True}}
     return go.Figure({"data": traces, "layout": layout})
