@@ -1,13 +1,18 @@
+import html
+import pathlib
 import re
 
+import matplotlib
 import numpy as np
+import pytest
+from PIL import ImageFont
 
 from playground.data import grid_points
 from playground.spec import RunSpec
 from playground.views.boundary import boundary_picture
 from playground.views.colors import BLUE, ORANGE
 from playground.views.diagram_svg import diagram_svg
-from playground.views.network_layout import layout_for_spec
+from playground.views.network_layout import layout_for_spec, layout_network
 
 
 def weights_for(sizes, seed=0):
@@ -61,3 +66,27 @@ def test_boundary_picture_puts_positive_y_at_the_top_and_draws_points():
     row, column = int((6 - 3) / 12 * 299), 150
     ring = picture[row - 4:row + 5, column - 4:column + 5]
     assert (ring == 255).all(axis=2).any()  # the white outline of the point
+
+
+# Matplotlib ships DejaVu Sans, the font Chromium draws "sans-serif" with on Linux (wider than Arial).
+DEJAVU_SANS = pathlib.Path(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
+LONG_NAMES = {
+    "PIMA diabetes": ["Pregnancies", "Glucose", "BloodPressure", "SkinThickness", "Insulin", "BMI",
+                      "DiabetesPedigreeFunction", "Age"],
+    "wine": ["proanthocyanins", "od280/od315_of_diluted_wines", "color_intensity"],
+    "capitals": ["MAXIMUM_WEIGHT_KG", "WWWWWWWWWWWWWWWWWW", "mmmmmmmmmmmmmmmmmm", "Wochentag (Mo–So)"],
+}
+
+
+@pytest.mark.parametrize("names", list(LONG_NAMES.values()), ids=list(LONG_NAMES))
+def test_long_input_and_output_labels_fit_inside_the_view_box(names):
+    layout = layout_network([len(names), 4, len(names)], ["tanh", "softmax"], input_labels=names,
+                            output_labels=names[::-1])
+    svg = diagram_svg(layout)
+    view_width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+    labels = re.findall(r'<text x="([\d.-]+)" [^>]*font-size="(\d+)"[^>]*text-anchor="(start|end)">([^<]*)</text>', svg)
+    assert len(labels) == 2 * len(names)
+    for x, size, anchor, text in labels:
+        width = ImageFont.truetype(str(DEJAVU_SANS), int(size)).getlength(html.unescape(text))
+        left, right = (float(x) - width, float(x)) if anchor == "end" else (float(x), float(x) + width)
+        assert left >= 0 and right <= view_width, (text, left, right, view_width)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import string
 from collections.abc import Mapping
 from html import escape as escape_html
 
@@ -25,10 +26,24 @@ CHARACTER_PIXELS = 6.3  # average width of a 12 px sans-serif character
 MARGIN = 8
 LABEL_ROOM = 48  # pixels left and right for input and output labels, at least
 MAX_LABEL_CHARACTERS = 14  # longer labels (a table's column names) are cut, in full in the tooltip
+LABEL_FONT_SIZE = 13
+LABEL_GAP = 5  # pixels between a node and its label
+# Character widths in em, by class, each class as wide as its widest member in DejaVu Sans (Chromium's sans-serif
+# on Linux, and wider than Arial or Helvetica): a label's room is then never too small, while one average width
+# for all characters cut off capitals and m's at the left edge. Characters not listed count as 1 em.
+CHARACTER_EMS = {**dict.fromkeys(string.ascii_lowercase + string.digits + "_*`?${}", 0.64),
+                 **dict.fromkeys(string.ascii_uppercase, 0.79), **dict.fromkeys("#&+<=>^~", 0.84),
+                 **dict.fromkeys("'ijlIJ,. /:;\\|", 0.34), **dict.fromkeys('f-()[]t!r"', 0.46),
+                 **dict.fromkeys("mwMW@%", 1.0)}
 
 
 def short_label(label: str) -> str:
     return label if len(label) <= MAX_LABEL_CHARACTERS else label[:MAX_LABEL_CHARACTERS - 1] + "…"
+
+
+def text_width(text: str, font_size: float) -> float:
+    """An upper estimate of the text's width in pixels, for the room beside the nodes."""
+    return font_size * sum(CHARACTER_EMS.get(character, 1.0) for character in text)
 
 
 def escape(text: str) -> str:
@@ -54,9 +69,10 @@ def diagram_svg(layout: NetworkLayout, node_images: Mapping[tuple[int, int], np.
     spacing = min((b.x - a.x for a, b in zip(layout.layers, layout.layers[1:], strict=False)), default=99) * scale
     widest_title = max(len(layer.title.split(" = ")[0]) for layer in layout.layers) * CHARACTER_PIXELS
     stagger = TITLE_STAGGER if widest_title > spacing - 6 else 0
-    widest_label = max((len(short_label(node.label)) for node in layout.nodes if node.label), default=0)
-    # The end layers' titles must fit too, and the labels (13 px type: a little wider than the titles).
-    room = max(LABEL_ROOM, widest_title / 2 + 4, widest_label * CHARACTER_PIXELS * 1.1 + NODE_RADIUS * scale + 8)
+    widest_label = max((text_width(short_label(node.label), LABEL_FONT_SIZE) for node in layout.nodes
+                        if node.label), default=0)
+    # The end layers' titles must fit too, and the labels, written LABEL_GAP from the edge of their node.
+    room = max(LABEL_ROOM, widest_title / 2 + 4, widest_label + NODE_RADIUS * scale + LABEL_GAP + 3)
     width = (right - left) * scale + 2 * room
     height = (top - bottom) * scale + TITLE_HEIGHT + stagger + 2 * MARGIN
 
@@ -101,8 +117,8 @@ def diagram_svg(layout: NetworkLayout, node_images: Mapping[tuple[int, int], np.
                          f'stroke-width="1.5"/>')
         parts.append("</g>")
         if node.label:
-            anchor, shift = ("end", -radius - 5) if node.kind == "input" else ("start", radius + 5)
-            parts.append(f'<text x="{x + shift:.1f}" y="{y + 4:.1f}" font-size="13" fill="#444" '
+            anchor, shift = ("end", -radius - LABEL_GAP) if node.kind == "input" else ("start", radius + LABEL_GAP)
+            parts.append(f'<text x="{x + shift:.1f}" y="{y + 4:.1f}" font-size="{LABEL_FONT_SIZE}" fill="#444" '
                          f'text-anchor="{anchor}">{escape(short_label(node.label))}</text>')
     for x, y in layout.ellipses:
         parts.append(f'<text x="{px(x)}" y="{py(y) + 6:.1f}" font-size="18" fill="#444" '
