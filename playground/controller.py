@@ -6,6 +6,7 @@ TensorFlow Playground).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -26,6 +27,18 @@ PCA = "pca"  # the plane choice for the first two principal components; otherwis
 def changed_labels(old: RunSpec, new: RunSpec) -> list[str]:
     """Labels of the options that differ between two specs, in table order."""
     return [option.noun for option in OPTIONS if getattr(old, option.name) != getattr(new, option.name)]
+
+
+def reset_notice(labels: Sequence[str]) -> str:
+    """The toast after a reset, from one or more option nouns: '... because the data set changed', '... the
+    problem type and the data set changed', '... the problem type, data set and noise changed'."""
+    if len(labels) == 1:
+        listed = labels[0]
+    elif len(labels) == 2:
+        listed = f"{labels[0]} and the {labels[1]}"
+    else:
+        listed = f"{', '.join(labels[:-1])} and {labels[-1]}"
+    return f"The network was reset because the {listed} changed."
 
 
 class PlaygroundController:
@@ -191,7 +204,7 @@ class PlaygroundController:
             if self._discard_job():
                 changed = [label for label in changed_labels(old, new_spec)
                            if label not in {o.noun for o in OPTIONS if o.name in LIVE_OPTIONS}]
-                return f"The network was reset because the {', '.join(changed)} changed."
+                return reset_notice(changed)
             return None
         job.apply_live_changes(new_spec)
         return None
