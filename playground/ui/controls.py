@@ -25,7 +25,7 @@ from playground.options import (
 )
 from playground.spec import Parsed, RunSpec
 from playground.tabular import Table, detect_problem
-from playground.views.boundary import preview_image
+from playground.ui.dataset_picker import pick_dataset
 
 POINT_ONLY = frozenset({"noise", "samples", "classes", "features"})  # options of generated 2-D points
 TABLE_ONLY = frozenset({"target", "columns", "missing"})  # options of tables
@@ -169,11 +169,19 @@ def _layer_editor(hidden: frozenset[str]) -> dict[str, Any]:
     return values
 
 
-def _dataset_previews(spec: RunSpec) -> None:
-    """Small pictures of the data sets that fit the problem type, as TensorFlow Playground shows them."""
+def _dataset_previews(spec: RunSpec, table_of: Callable[[str], Table | None]) -> None:
+    """Small pictures of the data sets that fit the problem type, as TensorFlow Playground shows them; a click
+    on one picks it, as the menu below would."""
     names = REGRESSION_DATASETS if spec.problem == "regression" else CLASSIFICATION_DATASETS
-    st.image([preview_image(name, 48) for name in names], width=38,
-             caption=[_label("dataset", name) for name in names])
+    key = widget_key("dataset")
+
+    def pick(name: str) -> None:
+        previous = st.session_state.get(key, spec.dataset)
+        st.session_state[key] = name
+        _dataset_changed(previous, table_of)
+
+    pick_dataset(names, tuple(_label("dataset", name) for name in names), st.session_state.get(key, spec.dataset),
+                 key="dataset_picker", on_pick=pick)
 
 
 def _next_data_seed() -> None:
@@ -267,7 +275,7 @@ def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset(),
             if not _applies(name, dataset, problem, table):
                 continue
             if name == "dataset":
-                _dataset_previews(spec)
+                _dataset_previews(spec, table_of)
                 values[name] = _option_widget(option, _dataset_changed, (spec.dataset, table_of))
                 continue
             if name in ("target", "columns"):
