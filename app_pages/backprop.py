@@ -160,7 +160,7 @@ with diagram:
     st.markdown(forward.network_svg(network.layer_sizes, labels=labels), unsafe_allow_html=True)
 with chart:
     st.markdown("**Loss, step by step**")
-    st.line_chart({"loss": history}, height=200, x_label="step", y_label="loss")
+    st.plotly_chart(backprop.loss_history_figure(history), config={"displayModeBar": False}, key=key("chart"))
 
 st.subheader("1. Forward pass")
 for step in steps:

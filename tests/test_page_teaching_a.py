@@ -1,7 +1,10 @@
 """AppTest: the forward-pass and backpropagation pages, each run on its own (no app.py), without a browser."""
 
+import base64
+import json
 import pathlib
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -21,6 +24,13 @@ def open_page(name: str) -> AppTest:
 
 def assert_clean(app: AppTest) -> None:
     assert not app.exception, [exception.value for exception in app.exception]
+
+
+def plotly_array(values) -> list:
+    """A Plotly JSON array: a plain list, or NumPy's bytes as {"dtype", "bdata"} (base64)."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
 
 
 def formulas(app: AppTest) -> list[str]:
@@ -109,6 +119,10 @@ def test_backprop_next_step_reduces_the_loss_and_still_matches():
     history = app.session_state["backprop_history"]
     assert len(history) == 12 and all(b < a for a, b in zip(history, history[1:], strict=False))
     assert "matches tf.GradientTape" in success_text(app)
+    # The loss chart draws these very losses (a Plotly figure from the library, issue 9d).
+    (chart,) = app.get("plotly_chart")
+    (line,) = json.loads(chart.proto.spec)["data"]
+    assert plotly_array(line["y"]) == pytest.approx(history, rel=1e-12) and plotly_array(line["x"]) == list(range(12))
     assert any("Step **11**" in item.value for item in app.markdown)
     app.number_input(key="backprop_target").set_value(0.9).run()  # an edit by hand starts a new history
     assert len(app.session_state["backprop_history"]) == 1

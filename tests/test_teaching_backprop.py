@@ -126,3 +126,15 @@ def test_bad_inputs_raise_a_sentence():
         backprop.backprop_trace(backprop.default_network("gelu"), X, Y)
     with pytest.raises(ValueError, match="takes 2 inputs"):
         backprop.backprop_trace(network, (1, 2, 3), Y)
+
+
+@pytest.mark.parametrize("losses", [[0.00704631], [0.00704631, 0.00639947], [0.0], [0.7 * 0.97 ** i for i in range(40)]])
+def test_the_loss_chart_labels_whole_steps_and_losses_without_trailing_zeros(losses):
+    figure = backprop.loss_history_figure(losses)
+    (line,) = figure.data
+    assert list(line.y) == losses and list(line.x) == list(range(len(losses)))
+    # d3's "~g": at most six significant digits, trailing zeros dropped (Streamlit's chart wrote "0.000000").
+    assert figure.layout.yaxis.tickformat == "~g"
+    # Whole steps: integer labels, and at least 10 steps on the axis so that Plotly puts no tick between two.
+    assert figure.layout.xaxis.tickformat == "d"
+    assert max(figure.layout.xaxis.autorangeoptions.include) >= 10

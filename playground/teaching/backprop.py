@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from string import Template
 
 import numpy as np
+import plotly.graph_objects as go
 
 from playground.teaching.forward import Layer, Network, NeuronStep, latex_number
 from playground.teaching.forward import neuron_symbol as _neuron_symbol
@@ -324,3 +325,22 @@ def latex_update(trace: BackpropTrace, step: ParameterStep) -> str:
     return (rf"\Delta {name} = {product} = {latex_number(step.step)}, \quad {name} \leftarrow "
             rf"{latex_number(step.value)} + {latex_number(step.step, wrap_negative=True)} "
             rf"= {latex_number(step.new_value)}")
+
+
+# ---- the loss, step by step ----------------------------------------------------------------------------------
+MIN_STEP_RANGE = 10  # as the live loss chart's epochs: Plotly's automatic ticks on 10 or more steps are whole
+
+
+def loss_history_figure(losses: Sequence[float], *, height: int = 220) -> go.Figure:
+    """The example's loss after each "Next step" (step 0 is the loss before any update)."""
+    trace = {"type": "scatter", "x": np.arange(len(losses)), "y": np.asarray(losses, dtype=float),
+             "mode": "lines+markers", "name": "loss", "line": {"color": "#0877bd", "width": 2},
+             "marker": {"size": 5}, "cliponaxis": False, "hovertemplate": "step %{x}: loss %{y:.6g}<extra></extra>"}
+    axis = {"showline": True, "linecolor": "#ccc", "gridcolor": "#eee", "zeroline": False, "automargin": True}
+    layout = {"template": "none", "plot_bgcolor": "white", "paper_bgcolor": "white", "font": {"size": 12},
+              "height": height, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "showlegend": False,
+              "xaxis": {**axis, "title": {"text": "step"}, "rangemode": "tozero", "tickformat": "d",
+                        "autorangeoptions": {"include": [0, MIN_STEP_RANGE]}},
+              # Six significant digits at most, trailing zeros dropped: "0", "0.002", never "0.000000".
+              "yaxis": {**axis, "title": {"text": "loss"}, "rangemode": "tozero", "tickformat": "~g"}}
+    return go.Figure({"data": [trace], "layout": layout})
