@@ -24,6 +24,14 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from playground.choices import (
+    ACTIVATION_CHOICES,
+    INITIALIZER_CHOICES,
+    LOSS_CHOICES,
+    OPTIMIZER_CHOICES,
+    OUTPUT_ACTIVATION_CHOICES,
+    REGULARIZATION_CHOICES,
+)
 from playground.data import GENERATORS
 from playground.options import TABLE_PROBLEMS
 from playground.spec import RunSpec
@@ -32,16 +40,6 @@ from playground.tabular import BUILTIN_TABLES
 if TYPE_CHECKING:
     import keras
 
-# Keras class names of the seeded initialisers of options.INITIALIZERS ("playground" and "zeros" are apart).
-_INITIALIZER_CLASSES = {"glorot_uniform": "GlorotUniform", "glorot_normal": "GlorotNormal",
-                        "he_uniform": "HeUniform", "he_normal": "HeNormal", "lecun_normal": "LecunNormal"}
-_OPTIMIZERS = {"sgd": "SGD(learning_rate=LEARNING_RATE)",
-               "momentum": "SGD(learning_rate=LEARNING_RATE, momentum=0.9)",
-               "adam": "Adam(learning_rate=LEARNING_RATE)", "rmsprop": "RMSprop(learning_rate=LEARNING_RATE)",
-               "adagrad": "Adagrad(learning_rate=LEARNING_RATE)"}
-_LOSSES = {"binary_crossentropy": "BinaryCrossentropy", "sparse_categorical_crossentropy":
-           "SparseCategoricalCrossentropy", "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
-           "huber": "Huber"}
 _METRICS = {"binary": 'BinaryAccuracy(name="accuracy")',
             "multiclass": 'SparseCategoricalAccuracy(name="accuracy")', "regression": 'R2Score(name="r2")'}
 _TARGETS = {
@@ -73,7 +71,7 @@ def keras_script(spec: RunSpec, csv_name: str = "") -> str:
     data_parts, data_names = _table_parts(spec, csv_name) if spec.is_table else _point_parts(spec)
     parts.update(data_parts)
     renames = {name: name.lstrip("_") for name in data_names + seed_names if name.startswith("_")}
-    metric = "accuracy" if spec.is_classification else "r2"
+    metric = spec.metric
     callbacks = ""
     if spec.patience > 0:  # as the app's EarlyStopping on the test loss (val_loss adds any weight penalty)
         callbacks = '\n        callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE)],'
@@ -85,8 +83,8 @@ def keras_script(spec: RunSpec, csv_name: str = "") -> str:
         seed_code=_public_names(seed_code, renames),
         data_section=_public_names(parts.pop("data_section"), renames),
         build_model=_build_model(spec),
-        optimizer=_OPTIMIZERS[spec.optimizer],
-        loss=_LOSSES[spec.resolved_loss],
+        optimizer=OPTIMIZER_CHOICES[spec.optimizer].spelled(learning_rate="LEARNING_RATE"),
+        loss=LOSS_CHOICES[spec.resolved_loss].spelled(),
         metric_class=_METRICS[spec.problem],
         metric=metric,
         callbacks=callbacks,
@@ -211,17 +209,18 @@ def _build_model(spec: RunSpec) -> str:
              f'{_INDENT}"""Dense layers named hidden_1, hidden_2, ... and output, as Playground builds them."""',
              f'{_INDENT}inputs = keras.Input(shape=({inputs},), name="inputs")']
     if _has_penalty(spec):
-        penalty = spec.regularization.upper()
-        lines.append(f"{_INDENT}regularizer = keras.regularizers.{penalty}({float(spec.regularization_rate)!r})")
+        penalty = REGULARIZATION_CHOICES[spec.regularization].spelled(rate=repr(float(spec.regularization_rate)))
+        lines.append(f"{_INDENT}regularizer = {penalty}")
     previous = "inputs"
     for index, (units, activation, dropout_rate) in enumerate(spec.hidden_layers, start=1):
-        activation_code = "binary_step" if activation == "binary_step" else f'"{activation}"'
-        lines += _dense_call(spec, index, str(units), activation_code, f'"hidden_{index}"', previous)
+        lines += _dense_call(spec, index, str(units), ACTIVATION_CHOICES[activation].spelled(), f'"hidden_{index}"',
+                             previous)
         previous = "x"
         if dropout_rate > 0:
             lines.append(f"{_INDENT}x = keras.layers.Dropout({float(dropout_rate)!r}, "
                          f'seed=layer_seed(SEED, {index}, DROPOUT), name="dropout_{index}")(x)')
-    lines += _dense_call(spec, len(spec.layers) + 1, outputs, f'"{spec.output_activation}"', '"output"', previous,
+    output_activation = OUTPUT_ACTIVATION_CHOICES[spec.output_activation].spelled()
+    lines += _dense_call(spec, len(spec.layers) + 1, outputs, output_activation, '"output"', previous,
                          target="outputs")
     lines.append(f'{_INDENT}return keras.Model(inputs, outputs, name="playground")')
     return "\n".join(lines)
@@ -230,15 +229,11 @@ def _build_model(spec: RunSpec) -> str:
 def _dense_call(spec: RunSpec, index: int, units: str, activation: str, name: str, previous: str,
                 target: str = "x") -> list[str]:
     """The lines of one Dense layer, mirroring model._initializers and model._regularizer."""
-    arguments = [units, f"activation={activation}"]
-    seed = f"seed=layer_seed(SEED, {index}, KERNEL)"
-    if spec.initializer == "playground":  # TensorFlow Playground: weights U(-0.5, 0.5), biases 0.1
-        arguments += [f"kernel_initializer=keras.initializers.RandomUniform(-0.5, 0.5, {seed})",
-                      "bias_initializer=keras.initializers.Constant(0.1)"]
-    elif spec.initializer == "zeros":
-        arguments.append('kernel_initializer="zeros"')
-    else:
-        arguments.append(f"kernel_initializer=keras.initializers.{_INITIALIZER_CLASSES[spec.initializer]}({seed})")
+    row = INITIALIZER_CHOICES[spec.initializer]
+    arguments = [units, f"activation={activation}",
+                 f"kernel_initializer={row.spelled(seed=f'layer_seed(SEED, {index}, KERNEL)')}"]
+    if row.bias_code:
+        arguments.append(f"bias_initializer={row.bias_code}")
     if _has_penalty(spec):
         arguments.append("kernel_regularizer=regularizer")
     arguments.append(f"name={name}")

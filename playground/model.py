@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import keras
 
+from playground.choices import (
+    ACTIVATION_CHOICES,
+    INITIALIZER_CHOICES,
+    LOSS_CHOICES,
+    OPTIMIZER_CHOICES,
+    OUTPUT_ACTIVATION_CHOICES,
+    REGULARIZATION_CHOICES,
+)
 from playground.spec import RunSpec
 
 # Distinct seeds per layer and purpose, all derived from the run seed.
@@ -25,29 +33,31 @@ def binary_step(x):
     return keras.ops.stop_gradient(step) + 0.0 * keras.ops.tanh(x)
 
 
+def keras_object(code: str, **values: float | int):
+    """Build a choice's Keras object from its code (``choices.py``), the placeholders filled with the run's
+    numbers. The exported script writes the same code, so the app and the script build the same objects."""
+    text = code.format(**{name: repr(value) for name, value in values.items()})
+    # Our own table's code, with numbers only: nothing a user typed reaches this text.
+    return eval(text, {"__builtins__": {}, "keras": keras, "binary_step": binary_step})  # noqa: S307
+
+
 def activation_function(name: str):
-    """The Keras activation for one of ``options.ACTIVATIONS``."""
-    if name == "binary_step":
-        return binary_step
-    return keras.activations.get(name)
+    """The Keras activation for one of ``options.ACTIVATIONS`` (or an output activation)."""
+    row = ACTIVATION_CHOICES.get(name) or OUTPUT_ACTIVATION_CHOICES[name]
+    return keras.activations.get(keras_object(row.code))
 
 
 def _initializers(spec: RunSpec, layer_index: int):
-    seed = layer_seed(spec.seed, layer_index, _KERNEL)
-    if spec.initializer == "playground":
-        # TensorFlow Playground: weights U(-0.5, 0.5), biases 0.1.
-        return keras.initializers.RandomUniform(-0.5, 0.5, seed=seed), keras.initializers.Constant(0.1)
-    if spec.initializer == "zeros":
-        return keras.initializers.Zeros(), keras.initializers.Zeros()
-    kernel = keras.initializers.get({"class_name": spec.initializer, "config": {"seed": seed}})
-    return kernel, keras.initializers.Zeros()
+    row = INITIALIZER_CHOICES[spec.initializer]
+    kernel = keras_object(row.code, seed=layer_seed(spec.seed, layer_index, _KERNEL))
+    bias = keras_object(row.bias_code) if row.bias_code else keras.initializers.Zeros()
+    return kernel, bias
 
 
 def _regularizer(spec: RunSpec):
-    if spec.regularization == "l1" and spec.regularization_rate > 0:
-        return keras.regularizers.L1(spec.regularization_rate)
-    if spec.regularization == "l2" and spec.regularization_rate > 0:
-        return keras.regularizers.L2(spec.regularization_rate)
+    row = REGULARIZATION_CHOICES[spec.regularization]
+    if row.code and spec.regularization_rate > 0:
+        return keras_object(row.code, rate=float(spec.regularization_rate))
     return None
 
 
@@ -67,8 +77,9 @@ def build_model(spec: RunSpec, input_count: int, output_units: int) -> keras.Mod
             x = keras.layers.Dropout(dropout_rate, seed=layer_seed(spec.seed, index, _DROPOUT),
                                      name=f"dropout_{index}")(x)
     kernel, bias = _initializers(spec, len(spec.layers) + 1)
-    outputs = keras.layers.Dense(output_units, activation=spec.output_activation, kernel_initializer=kernel,
-                                 bias_initializer=bias, kernel_regularizer=regularizer, name="output")(x)
+    outputs = keras.layers.Dense(output_units, activation=activation_function(spec.output_activation),
+                                 kernel_initializer=kernel, bias_initializer=bias, kernel_regularizer=regularizer,
+                                 name="output")(x)
     return keras.Model(inputs, outputs, name="playground")
 
 
@@ -78,33 +89,11 @@ def dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
 
 
 def make_optimizer(spec: RunSpec) -> keras.optimizers.Optimizer:
-    rate = spec.learning_rate
-    if spec.optimizer == "sgd":
-        return keras.optimizers.SGD(learning_rate=rate)
-    if spec.optimizer == "momentum":
-        return keras.optimizers.SGD(learning_rate=rate, momentum=0.9)
-    if spec.optimizer == "adam":
-        return keras.optimizers.Adam(learning_rate=rate)
-    if spec.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate=rate)
-    if spec.optimizer == "adagrad":
-        return keras.optimizers.Adagrad(learning_rate=rate)
-    raise ValueError(f"unknown optimizer {spec.optimizer!r}")
+    return keras_object(OPTIMIZER_CHOICES[spec.optimizer].code, learning_rate=float(spec.learning_rate))
 
 
 def make_loss(spec: RunSpec) -> keras.losses.Loss:
-    return {
-        "binary_crossentropy": keras.losses.BinaryCrossentropy,
-        "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
-        "mse": keras.losses.MeanSquaredError,
-        "mae": keras.losses.MeanAbsoluteError,
-        "huber": keras.losses.Huber,
-    }[spec.resolved_loss]()
-
-
-def metric_name(spec: RunSpec) -> str:
-    """The headline metric shown beside the loss: accuracy for classification, R² for regression."""
-    return "accuracy" if spec.is_classification else "r2"
+    return keras_object(LOSS_CHOICES[spec.resolved_loss].code)
 
 
 def compiled_model(spec: RunSpec, input_count: int, output_units: int) -> keras.Model:

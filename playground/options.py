@@ -1,14 +1,27 @@
 """The table of run options: one row per option drives defaults, validation, the URL, JSON and the widgets.
 
 Modelled on TensorFlow Playground's ``State.PROPS``: adding an option means adding one row here (and using the
-new field where it matters, e.g. in ``model.py``). Parsing never raises on user input; it returns messages.
+new field where it matters, e.g. in ``model.py``); each row says everything about its option: label, help,
+bounds, default, URL key, control (widget, group, step, presets), whether it decides the data, whether it applies
+to 2-D points or tables, and whether a running job takes it on live. A choice option's choices are rows of their
+own (``choices.py``: label and Keras code). Parsing never raises on user input; it returns messages.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from playground.choices import (
+    ACTIVATION_CHOICES,
+    INITIALIZER_CHOICES,
+    LOSS_CHOICES,
+    OPTIMIZER_CHOICES,
+    REGULARIZATION_CHOICES,
+    Choice,
+    labelled,
+)
 
 PROBLEMS = ("binary", "multiclass", "regression")
 PROBLEM_LABELS = {"binary": "Binary classification", "multiclass": "Multi-class classification",
@@ -33,12 +46,11 @@ FEATURES = {
     "x1": "X₁", "x2": "X₂", "x1sq": "X₁²", "x2sq": "X₂²", "x1x2": "X₁X₂", "sinx1": "sin(X₁)", "sinx2": "sin(X₂)",
 }
 
-ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "softplus", "softsign", "gelu",
-               "swish", "mish", "binary_step")
-INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal", "playground", "zeros")
-OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
-REGULARIZATIONS = ("none", "l1", "l2")
-LOSSES = ("auto", "mse", "mae", "huber", "binary_crossentropy", "sparse_categorical_crossentropy")
+ACTIVATIONS = tuple(ACTIVATION_CHOICES)
+INITIALIZERS = tuple(INITIALIZER_CHOICES)
+OPTIMIZERS = tuple(OPTIMIZER_CHOICES)
+REGULARIZATIONS = tuple(REGULARIZATION_CHOICES)
+LOSSES = tuple(LOSS_CHOICES)
 
 # TensorFlow Playground's learning-rate menu; any value in the bounds can be typed too.
 LEARNING_RATE_PRESETS = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -72,6 +84,36 @@ class Option:
     broadcast: bool = False  # a list option given one value applies it to every layer
     unique: bool = False  # a list option whose repeated values are dropped (a feature counts once)
     data: bool = False  # decides the data set (a change in any other option keeps the same data)
+    live: bool = False  # a running job takes a change on without a reset (TensorFlow Playground: the rate)
+    applies: str = "all"  # "points" (generated 2-D data) or "tables" only: the control shows for those only
+    group: str = ""  # the controls' group ("Data", "Network", "Training")
+    widget: str = ""  # how the control looks: "select", "pills", "slider", "number", "presets", "layers",
+    # "per_layer" (drawn by the layers editor), "column" (a table's column), "columns"; "" = derived from kind
+    step: float | None = None  # a slider's or number box's step
+    presets: tuple[float, ...] = ()  # the values a "presets" control offers (any other may be typed)
+    rows: dict[str, Choice] = field(default_factory=dict)  # the choices' rows (label, Keras code)
+
+    def __post_init__(self) -> None:
+        if self.rows and not self.choices:
+            object.__setattr__(self, "choices", tuple(self.rows))
+
+    def choice_label(self, choice: Any) -> str:
+        """What the controls show for one of the choices."""
+        row = self.rows.get(choice)
+        return row.label if row is not None else str(choice).replace("_", " ")
+
+    @property
+    def control(self) -> str:
+        """The widget of this option's control (``widget``, or the usual one for its kind and range)."""
+        if self.widget:
+            return self.widget
+        if self.kind == "choice":
+            return "select"
+        if self.kind == "choice_list":
+            return "pills"
+        if self.kind == "int" and self.maximum - self.minimum <= 100:
+            return "slider"
+        return "number"
 
     @property
     def noun(self) -> str:
@@ -192,61 +234,77 @@ class Option:
 MAX_HIDDEN_LAYERS = 8
 MAX_UNITS = 256
 
+DATASET_LABELS = {"multi_gauss": "multi-gauss", "iris": "iris (table)", "wine": "wine (table)",
+                  "breast_cancer": "breast cancer (table)", "digits": "digits 8x8 (table)",
+                  "diabetes": "diabetes (table)", "csv": "your CSV file"}
+
 OPTIONS: tuple[Option, ...] = (
-    Option("problem", "problem", "Problem type", "choice", "binary", choices=PROBLEMS, data=True,
+    # ---- Data ----
+    Option("problem", "problem", "Problem type", "choice", "binary", data=True, group="Data",
+           rows=labelled(PROBLEMS, PROBLEM_LABELS),
            help="What the network predicts: one of two classes, one of several, or a number."),
-    Option("dataset", "dataset", "Data set", "choice", "circle", choices=DATASETS, data=True,
+    Option("dataset", "dataset", "Data set", "choice", "circle", data=True, group="Data",
+           rows=labelled(DATASETS, DATASET_LABELS),
            help="A 2-D data set (TensorFlow Playground's, plus moons and checkerboard), a table that ships with "
                 "scikit-learn, or your own CSV file."),
-    Option("target", "target", "Target column", "text", "", data=True,
-           help="The CSV column to predict (empty: the last column)."),
+    Option("target", "target", "Target column", "text", "", data=True, applies="tables", group="Data",
+           widget="column", help="The CSV column to predict (empty: the last column)."),
     Option("columns", "columns", "Feature columns", "text_list", (), max_items=1000, unique=True, data=True,
+           applies="tables", group="Data", widget="columns",
            help="The table's columns the network reads (none chosen: every column but the target)."),
-    Option("missing", "missing", "Missing values", "choice", "drop", choices=MISSING_VALUES, data=True,
+    Option("missing", "missing", "Missing values", "choice", "drop", data=True, applies="tables", group="Data",
+           rows=labelled(MISSING_VALUES, {"drop": "drop the rows", "impute": "impute the training median"}),
            help="Rows with a missing feature value are dropped, or the value is imputed with the training "
                 "median."),
-    Option("noise", "noise", "Noise", "int", 0, minimum=0, maximum=50, data=True,
-           help="Noise in percent, as TensorFlow Playground's slider (0-50)."),
-    Option("train_share", "train", "Training share", "int", 50, minimum=10, maximum=90, data=True,
-           help="Percentage of the points used for training; the rest is the test set."),
+    Option("noise", "noise", "Noise", "int", 0, minimum=0, maximum=50, data=True, applies="points", group="Data",
+           step=5, help="Noise in percent, as TensorFlow Playground's slider (0-50)."),
+    Option("train_share", "train", "Training share", "int", 50, minimum=10, maximum=90, data=True, group="Data",
+           step=10, help="Percentage of the points used for training; the rest is the test set."),
     Option("samples", "samples", "Number of points", "int", 500, minimum=20, maximum=5000, data=True,
-           help="How many points the data set has (training and test together)."),
-    Option("classes", "classes", "Classes", "int", 3, minimum=2, maximum=8, data=True,
-           help="Number of classes for multi-class spiral and gauss data."),
-    Option("data_seed", "dseed", "Data seed", "int", 1, minimum=0, maximum=2**31 - 1, data=True,
+           applies="points", group="Data", help="How many points the data set has (training and test together)."),
+    Option("classes", "classes", "Classes", "int", 3, minimum=2, maximum=8, data=True, applies="points",
+           group="Data", help="Number of classes for multi-class spiral and gauss data."),
+    Option("data_seed", "dseed", "Data seed", "int", 1, minimum=0, maximum=2**31 - 1, data=True, group="Data",
            help="Seed of the data generator and of the train/test split."),
-    Option("features", "features", "Input features", "choice_list", ("x1", "x2"), choices=tuple(FEATURES),
-           data=True, min_items=1, max_items=len(FEATURES), unique=True,
-           help="Which functions of the coordinates feed the network."),
+    Option("features", "features", "Input features", "choice_list", ("x1", "x2"), data=True, applies="points",
+           group="Data", rows=labelled(tuple(FEATURES), FEATURES), min_items=1, max_items=len(FEATURES),
+           unique=True, help="Which functions of the coordinates feed the network."),
+    # ---- Network ----
     Option("layers", "layers", "Hidden layers", "int_list", (4, 2), minimum=1, maximum=MAX_UNITS,
-           max_items=MAX_HIDDEN_LAYERS, help="Units of each hidden layer, e.g. 4,2; 'none' for no hidden layer."),
-    Option("activations", "activation", "Activation", "choice_list", ("tanh", "tanh"), choices=ACTIVATIONS,
-           max_items=MAX_HIDDEN_LAYERS, broadcast=True,
+           max_items=MAX_HIDDEN_LAYERS, group="Network", widget="layers",
+           help="Units of each hidden layer, e.g. 4,2; 'none' for no hidden layer."),
+    Option("activations", "activation", "Activation", "choice_list", ("tanh", "tanh"), rows=ACTIVATION_CHOICES,
+           max_items=MAX_HIDDEN_LAYERS, broadcast=True, group="Network", widget="per_layer",
            help="Activation of the hidden layers: one for all, or one per layer."),
     Option("dropout_rates", "dropout", "Dropout rate", "float_list", (0.0, 0.0), minimum=0.0, maximum=0.9,
-           max_items=MAX_HIDDEN_LAYERS, broadcast=True,
+           max_items=MAX_HIDDEN_LAYERS, broadcast=True, group="Network", widget="per_layer", step=0.1,
            help="Fraction of a hidden layer's outputs dropped while training: one for all, or one per layer."),
-    Option("regularization", "reg", "Regularisation", "choice", "none", choices=REGULARIZATIONS,
-           help="Penalty on the weights added to the loss."),
+    Option("regularization", "reg", "Regularisation", "choice", "none", rows=REGULARIZATION_CHOICES,
+           group="Network", help="Penalty on the weights added to the loss."),
     Option("regularization_rate", "regrate", "Regularisation rate", "float", 0.0, minimum=0.0, maximum=10.0,
+           group="Network", widget="presets", presets=REGULARIZATION_RATE_PRESETS,
            help="Strength of the weight penalty."),
-    Option("initializer", "init", "Weight initialiser", "choice", "glorot_uniform", choices=INITIALIZERS,
-           help="How the weights start; 'playground' is TensorFlow Playground's U(-0.5, 0.5)."),
-    Option("optimizer", "optimizer", "Optimiser", "choice", "sgd", choices=OPTIMIZERS,
+    Option("initializer", "init", "Weight initialiser", "choice", "glorot_uniform", rows=INITIALIZER_CHOICES,
+           group="Network", help="How the weights start; 'playground' is TensorFlow Playground's U(-0.5, 0.5)."),
+    # ---- Training ----
+    Option("optimizer", "optimizer", "Optimiser", "choice", "sgd", rows=OPTIMIZER_CHOICES, group="Training",
            help="The Keras optimiser; 'momentum' is SGD with momentum 0.9."),
-    Option("learning_rate", "lr", "Learning rate", "float", 0.03, minimum=1e-5, maximum=10.0,
+    Option("learning_rate", "lr", "Learning rate", "float", 0.03, minimum=1e-5, maximum=10.0, live=True,
+           group="Training", widget="presets", presets=LEARNING_RATE_PRESETS,
            help="Step size of the optimiser. Changing it does not reset the run."),
-    Option("loss", "loss", "Loss", "choice", "auto", choices=LOSSES,
+    Option("loss", "loss", "Loss", "choice", "auto", rows=LOSS_CHOICES, group="Training",
            help="'auto' picks binary cross-entropy, sparse categorical cross-entropy or mean squared error."),
-    Option("batch_size", "batch", "Batch size", "int", 10, minimum=1, maximum=1024,
+    Option("batch_size", "batch", "Batch size", "int", 10, minimum=1, maximum=1024, group="Training", step=1,
            help="Examples per gradient step."),
-    Option("epochs", "epochs", "Epoch limit", "int", 1000, minimum=1, maximum=100_000,
-           help="Training stops after this many epochs."),
-    Option("patience", "patience", "Early-stop patience", "int", 0, minimum=0, maximum=10_000,
-           help="Stop when the test loss has not improved for this many epochs (0: off)."),
-    Option("seed", "seed", "Seed", "int", 1, minimum=0, maximum=2**31 - 1,
+    Option("epochs", "epochs", "Epoch limit", "int", 1000, minimum=1, maximum=100_000, live=True,
+           group="Training", step=1, help="Training stops after this many epochs."),
+    Option("patience", "patience", "Early-stop patience", "int", 0, minimum=0, maximum=10_000, live=True,
+           group="Training", step=1, help="Stop when the test loss has not improved for this many epochs (0: off)."),
+    Option("seed", "seed", "Seed", "int", 1, minimum=0, maximum=2**31 - 1, group="Training", step=1,
            help="Seed of the initial weights, dropout and batch order: same seed, same curve."),
 )
 
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}
+LIVE_OPTIONS = frozenset(option.name for option in OPTIONS if option.live)
+GROUPS = tuple(dict.fromkeys(option.group for option in OPTIONS))

@@ -15,6 +15,7 @@ from typing import Any
 
 from playground.options import (
     CLASSIFICATION_DATASETS,
+    LIVE_OPTIONS,
     OPTIONS,
     OPTIONS_BY_KEY,
     OPTIONS_BY_NAME,
@@ -22,9 +23,6 @@ from playground.options import (
     TABLE_PROBLEMS,
     format_number,
 )
-
-# Options that a running job takes on without a reset (TensorFlow Playground resets on everything but these).
-LIVE_OPTIONS = frozenset({"learning_rate", "epochs", "patience"})
 
 # Losses each problem type accepts ("auto" is always fine).
 LOSSES_BY_PROBLEM = {
@@ -36,6 +34,13 @@ AUTO_LOSS = {"binary": "binary_crossentropy", "multiclass": "sparse_categorical_
              "regression": "mse"}
 OUTPUT_ACTIVATION = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
 HIDE_SUFFIX = "_hide"
+
+
+def metric_of(problem: str) -> str:
+    """The headline metric of a problem type: "accuracy" for classification, "r2" (R²) for regression."""
+    return "r2" if problem == "regression" else "accuracy"
+
+
 # URL keys that belong to the page's view, not to the run (e.g. presentation mode); passed through untouched.
 VIEW_KEYS = frozenset({"present"})
 FALLBACK_SEPARATOR = "; using "
@@ -257,6 +262,11 @@ class RunSpec(_RunSpecFields):
     @property
     def is_classification(self) -> bool:
         return self.problem != "regression"
+
+    @property
+    def metric(self) -> str:
+        """The headline metric beside the loss: "accuracy" for classification, "r2" (R²) for regression."""
+        return metric_of(self.problem)
 
     def replace(self, **changes: Any) -> RunSpec:
         """A copy with changes; per-layer lists follow a changed layer count (new layers copy the last)."""

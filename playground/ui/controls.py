@@ -11,14 +11,12 @@ import streamlit as st
 
 from playground.options import (
     CLASSIFICATION_DATASETS,
-    FEATURES,
-    LEARNING_RATE_PRESETS,
+    GROUPS,
     MAX_HIDDEN_LAYERS,
     MAX_UNITS,
+    OPTIONS,
     OPTIONS_BY_NAME,
-    PROBLEM_LABELS,
     REGRESSION_DATASETS,
-    REGULARIZATION_RATE_PRESETS,
     TABLE_PROBLEMS,
     Option,
     format_number,
@@ -27,31 +25,6 @@ from playground.spec import Parsed, RunSpec
 from playground.tabular import Table, detect_problem
 from playground.ui.dataset_picker import pick_dataset
 
-POINT_ONLY = frozenset({"noise", "samples", "classes", "features"})  # options of generated 2-D points
-TABLE_ONLY = frozenset({"target", "columns", "missing"})  # options of tables
-
-GROUPS = {
-    "Data": ("problem", "dataset", "target", "columns", "missing", "noise", "train_share", "samples", "classes",
-             "data_seed", "features"),
-    "Network": ("layers", "regularization", "regularization_rate", "initializer"),
-    "Training": ("optimizer", "learning_rate", "loss", "batch_size", "epochs", "patience", "seed"),
-}
-PER_LAYER = ("layers", "activations", "dropout_rates")
-PRESETS = {"learning_rate": LEARNING_RATE_PRESETS, "regularization_rate": REGULARIZATION_RATE_PRESETS}
-CHOICE_LABELS = {
-    "problem": PROBLEM_LABELS,
-    "features": FEATURES,
-    "dataset": {"multi_gauss": "multi-gauss", "iris": "iris (table)", "wine": "wine (table)",
-                "breast_cancer": "breast cancer (table)", "digits": "digits 8x8 (table)",
-                "diabetes": "diabetes (table)", "csv": "your CSV file"},
-    "missing": {"drop": "drop the rows", "impute": "impute the training median"},
-    "initializer": {"playground": "playground U(-0.5, 0.5)"},
-    "optimizer": {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam", "rmsprop": "RMSprop",
-                  "adagrad": "Adagrad"},
-    "loss": {"auto": "auto (from the problem)", "mse": "mean squared error", "mae": "mean absolute error",
-             "binary_crossentropy": "binary cross-entropy",
-             "sparse_categorical_crossentropy": "sparse categorical cross-entropy"},
-}
 KEY_PREFIX = "w_"
 PENDING_SPEC = "pending_widget_spec"  # a spec to load into the widgets before they are drawn
 ADJUSTMENTS = "spec_adjustments"  # messages about that spec, shown after the rerun that loads it
@@ -62,17 +35,17 @@ def widget_key(name: str, layer: int | None = None) -> str:
 
 
 def _label(name: str, choice: Any) -> str:
-    return CHOICE_LABELS.get(name, {}).get(choice, str(choice).replace("_", " "))
+    return OPTIONS_BY_NAME[name].choice_label(choice)
 
 
 def widget_values(spec: RunSpec) -> dict[str, Any]:
     """The session-state value of every widget key for a spec (used to load a spec into the widgets)."""
     values: dict[str, Any] = {}
     for option in OPTIONS_BY_NAME.values():
-        if option.name in PER_LAYER:
+        if option.control in ("layers", "per_layer"):
             continue
         value = getattr(spec, option.name)
-        if option.name in PRESETS:
+        if option.control == "presets":
             value = format_number(value)
         elif option.is_list:
             value = list(value)
@@ -112,28 +85,28 @@ def _dataset_changed(previous: str, table_of: Callable[[str], Table | None]) -> 
 
 def _option_widget(option: Option, on_change: Callable | None = None, args: tuple = ()) -> Any:
     key = widget_key(option.name)
-    if option.name in PRESETS:
-        presets = [format_number(value) for value in PRESETS[option.name]]
+    control = option.control
+    if control == "presets":
+        presets = [format_number(value) for value in option.presets]
         current = st.session_state.get(key)
         if current is not None and current not in presets:
             presets.append(current)
         return st.selectbox(option.label, presets, key=key, help=option.help + " Type any other value too.",
                             accept_new_options=True)
-    if option.kind == "choice":
+    if control == "select":
         return st.selectbox(option.label, option.choices, key=key, help=option.help, on_change=on_change,
                             args=args, format_func=lambda choice, name=option.name: _label(name, choice))
-    if option.kind == "choice_list":
+    if control == "pills":
         return st.pills(option.label, option.choices, selection_mode="multi", key=key, help=option.help,
                         format_func=lambda choice, name=option.name: _label(name, choice))
-    if option.kind == "int" and option.maximum - option.minimum <= 100:
-        step = 5 if option.name == "noise" else (10 if option.name == "train_share" else 1)
-        return st.slider(option.label, int(option.minimum), int(option.maximum), key=key, step=step,
-                         help=option.help)
+    if control == "slider":
+        return st.slider(option.label, int(option.minimum), int(option.maximum), key=key,
+                         step=int(option.step or 1), help=option.help)
     if option.kind == "int":
-        return st.number_input(option.label, int(option.minimum), int(option.maximum), step=1, key=key,
-                               help=option.help)
+        return st.number_input(option.label, int(option.minimum), int(option.maximum), step=int(option.step or 1),
+                               key=key, help=option.help)
     return st.number_input(option.label, float(option.minimum), float(option.maximum), key=key, help=option.help,
-                           format="%g")
+                           step=option.step, format="%g")
 
 
 def _layer_editor(hidden: frozenset[str]) -> dict[str, Any]:
@@ -155,12 +128,15 @@ def _layer_editor(hidden: frozenset[str]) -> dict[str, Any]:
         units.append(columns[0].number_input(f"Layer {index + 1} units", 1, MAX_UNITS, step=1,
                                              key=widget_key("units", index)))
         if "activations" not in hidden:
+            option = OPTIONS_BY_NAME["activations"]
             activations.append(columns[1].selectbox(
-                "activation", OPTIONS_BY_NAME["activations"].choices, key=widget_key("activation", index),
-                format_func=lambda choice: choice.replace("_", " "), help=OPTIONS_BY_NAME["activations"].help))
+                "activation", option.choices, key=widget_key("activation", index),
+                format_func=lambda choice: _label("activations", choice), help=option.help))
         if "dropout_rates" not in hidden:
-            dropout_rates.append(columns[2].number_input("dropout", 0.0, 0.9, step=0.1, format="%g",
-                                                         key=widget_key("dropout", index)))
+            option = OPTIONS_BY_NAME["dropout_rates"]
+            dropout_rates.append(columns[2].number_input(
+                "dropout", option.minimum, option.maximum, step=option.step, format="%g",
+                key=widget_key("dropout", index), help=option.help))
     values: dict[str, Any] = {"layers": units}
     if "activations" not in hidden:
         values["activations"] = activations
@@ -191,7 +167,7 @@ def _next_data_seed() -> None:
 
 def _coerce(option: Option, value: Any) -> Any:
     """Widget value -> option value (typed learning rates arrive as text)."""
-    if option.name in PRESETS and isinstance(value, str):
+    if option.control == "presets" and isinstance(value, str):
         try:
             return float(value)
         except ValueError:
@@ -214,9 +190,10 @@ def read_spec(values: dict[str, Any]) -> Parsed:
 def _applies(name: str, dataset: str, problem: str, table: Table | None) -> bool:
     """Whether an option's control is shown for the data set and problem now chosen (others keep their value,
     unseen)."""
-    if name in POINT_ONLY:
+    applies = OPTIONS_BY_NAME[name].applies
+    if applies == "points":
         return dataset not in TABLE_PROBLEMS and (name != "classes" or problem == "multiclass")
-    if name in TABLE_ONLY:
+    if applies == "tables":
         return dataset in TABLE_PROBLEMS and table is not None and (name != "target" or dataset == "csv")
     return True
 
@@ -259,14 +236,15 @@ def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset(),
         load_into_widgets(pending, overwrite=True)
     load_into_widgets(spec)
     values: dict[str, Any] = {}
-    for group, names in GROUPS.items():
-        shown = [name for name in names if name not in hidden]
+    for group in GROUPS:
+        shown = [option.name for option in OPTIONS
+                 if option.group == group and option.control != "per_layer" and option.name not in hidden]
         if not shown:
             continue
         st.subheader(group, divider="gray")
         for name in shown:
             option = OPTIONS_BY_NAME[name]
-            if name == "layers":
+            if option.control == "layers":
                 values.update(_layer_editor(hidden))
                 continue
             # Decided by the values chosen in this run (a data set just picked shows its own controls at once).
@@ -278,7 +256,7 @@ def render_controls(spec: RunSpec, hidden: frozenset[str] = frozenset(),
                 _dataset_previews(spec, table_of)
                 values[name] = _option_widget(option, _dataset_changed, (spec.dataset, table_of))
                 continue
-            if name in ("target", "columns"):
+            if option.control in ("column", "columns"):
                 values[name] = _table_widget(option, values, table)
                 continue
             values[name] = _coerce(option, _option_widget(option))
