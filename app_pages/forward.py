@@ -102,10 +102,10 @@ with st.sidebar:
               args=(forward.WORKED_EXAMPLE_INPUTS, "linear"), width="stretch")
     st.button("Where ReLU matters: inputs (3, 2), ReLU", key=key("load_relu"), on_click=load_example,
               args=(forward.RELU_MATTERS_INPUTS, "relu"), width="stretch",
-              help="node_1's sum is 3·(−1) + 2·1 = −1, which ReLU turns into 0.")
+              help=forward.relu_matters_note())
 
 input_names = [f"x{index}" for index in range(input_count)]
-hidden_names = [f"h{unit}" for unit in range(hidden_units)]
+hidden_names = [forward.hidden_unit_name(unit) for unit in range(hidden_units)]
 with st.expander("Inputs, weights and biases", expanded=True, icon=":material/edit:"):
     input_columns = st.columns(MAX_INPUTS)
     inputs = []

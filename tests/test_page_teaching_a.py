@@ -85,6 +85,9 @@ def test_forward_steps_neuron_by_neuron():
 
 def test_forward_example_buttons_and_a_wider_network():
     app = open_page("forward")
+    # Tooltips name the hidden units as the page does (h1), not as the tutorials (node_1).
+    assert app.button(key="forward_load_relu").help.startswith("h1's sum is")
+    assert "h1" in [label.split()[-1] for label in (item.label for item in app.number_input)]
     app.button(key="forward_load_relu").click().run()
     assert formulas(app)[2].endswith("= 10")
     app.number_input(key="forward_hidden_units").set_value(3).run()

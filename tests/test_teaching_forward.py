@@ -23,6 +23,21 @@ def test_relu_keeps_the_worked_example_and_changes_the_variant():
     assert outputs(relu, forward.RELU_MATTERS_INPUTS) == [[5.0, 0.0], [10.0]]
 
 
+def test_the_relu_buttons_tooltip_names_the_unit_as_the_page_does_with_kerass_numbers():
+    # The page calls the hidden units h0, h1 (widgets and formulas); the tooltip said node_1, the tutorials' name.
+    linear = forward.keras_forward(forward.worked_example(), forward.RELU_MATTERS_INPUTS)[0]
+    relu = forward.keras_forward(forward.worked_example("relu"), forward.RELU_MATTERS_INPUTS)[0]
+    (unit,) = np.flatnonzero(linear < 0)
+    assert forward.hidden_unit_name(unit) == "h1" and (linear[unit], relu[unit]) == (-1.0, 0.0)
+    assert forward.relu_matters_note() == "h1's sum is 3·(−1) + 2·1 = −1, which ReLU turns into 0."
+
+
+def test_plain_numbers_use_a_true_minus_and_wrap_negatives_inside_a_sum():
+    assert [forward.plain_number(value) for value in (5.0, -1.0, -0.0, 0.73105858, 1.2e-5)] == [
+        "5", "−1", "0", "0.7311", "1.2e−05"]
+    assert forward.plain_number(-1.0, wrap_negative=True) == "(−1)"
+
+
 def test_each_step_records_its_inputs_weights_and_sum():
     steps = forward.forward_trace(forward.worked_example("relu"), (3, 2))
     assert [(step.layer, step.unit) for step in steps] == [(0, 0), (0, 1), (1, 0)]

@@ -18,7 +18,8 @@ from playground.model import activation_function
 from playground.views.diagram_svg import escape
 
 WORKED_EXAMPLE_INPUTS = (2.0, 3.0)
-# The tutorials' example: hidden node_0 = (1, 1), node_1 = (-1, 1); output weights (2, -1); zero biases.
+# The tutorials' example: hidden node_0 = (1, 1), node_1 = (-1, 1) (h0 and h1 on the page); output weights
+# (2, -1); zero biases.
 WORKED_EXAMPLE_HIDDEN_WEIGHTS = ((1.0, -1.0), (1.0, 1.0))  # (inputs, units): column j is node_j's weights
 WORKED_EXAMPLE_OUTPUT_WEIGHTS = ((2.0,), (-1.0,))
 # Inputs (3, 2) make node_1's sum -1, so a ReLU there changes the output: the variant where ReLU matters.
@@ -163,6 +164,29 @@ def latex_number(value: float, *, wrap_negative: bool = False) -> str:
     if text == "-0":
         text = "0"
     return f"({text})" if wrap_negative and text.startswith("-") else text
+
+
+def plain_number(value: float, *, wrap_negative: bool = False) -> str:
+    """As ``latex_number``, for plain text (tooltips): 5, −1, (−1) inside a sum, 1.2e−05."""
+    text = f"{value:.4g}".replace("-", "−")
+    text = "0" if text == "−0" else text
+    return f"({text})" if wrap_negative and text.startswith("−") else text
+
+
+def hidden_unit_name(unit: int) -> str:
+    """A hidden unit as the page's widgets and text call it: h0, h1 (h_0, h_1 in the formulas)."""
+    return f"h{unit}"
+
+
+def relu_matters_note() -> str:
+    """Why ReLU changes the output for RELU_MATTERS_INPUTS, with the sum's numbers:
+    "h1's sum is 3·(−1) + 2·1 = −1, which ReLU turns into 0." (the tutorials call that unit node_1)."""
+    steps = forward_trace(worked_example("relu"), RELU_MATTERS_INPUTS)
+    step = next(step for step in steps if not step.is_output_layer and step.weighted_sum < 0)
+    terms = " + ".join(f"{plain_number(value, wrap_negative=position > 0)}·{plain_number(weight, wrap_negative=True)}"
+                       for position, (value, weight) in enumerate(zip(step.inputs, step.weights, strict=True)))
+    return (f"{hidden_unit_name(step.unit)}'s sum is {terms} = {plain_number(step.weighted_sum)}, "
+            f"which ReLU turns into {plain_number(step.output)}.")
 
 
 def latex_function(name: str) -> str:
