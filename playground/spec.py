@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from playground import rules
 from playground.options import (
-    CLASSIFICATION_DATASETS,
     LIVE_OPTIONS,
     OPTIONS,
     OPTIONS_BY_KEY,
@@ -24,12 +24,6 @@ from playground.options import (
     format_number,
 )
 
-# Losses each problem type accepts ("auto" is always fine).
-LOSSES_BY_PROBLEM = {
-    "binary": ("auto", "binary_crossentropy", "mse", "mae", "huber"),
-    "multiclass": ("auto", "sparse_categorical_crossentropy"),
-    "regression": ("auto", "mse", "mae", "huber"),
-}
 AUTO_LOSS = {"binary": "binary_crossentropy", "multiclass": "sparse_categorical_crossentropy",
              "regression": "mse"}
 OUTPUT_ACTIVATION = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
@@ -147,44 +141,18 @@ class RunSpec(_RunSpecFields):
 
     @classmethod
     def _consistent(cls, values: dict[str, Any]) -> tuple[RunSpec, list[str]]:
-        """Fill defaults and make the fields agree with each other, saying what was changed."""
-        messages: list[str] = []
+        """Fill defaults and make the fields agree with each other (``rules.py``), saying what was changed."""
         values = dict(values)
-        dataset = values.get("dataset", OPTIONS_BY_NAME["dataset"].default)
-        if values.get("target") and dataset != "csv":
-            messages.append("the target column applies to CSV files only; ignored")
-            values["target"] = ""
-        allowed = TABLE_PROBLEMS.get(dataset)
-        if allowed is not None:
-            # A table's target decides which problems make sense (a CSV file's can be any of them).
-            given = values.get("problem")
-            if given is None:
-                values["problem"] = allowed[0]
-            elif given not in allowed:
-                values["problem"] = allowed[0]
-                messages.append(f"data set {dataset!r} cannot be a {given} problem; problem set to {allowed[0]}")
-        elif "problem" not in values:
-            # The data set implies the problem when the problem was not given.
-            values["problem"] = "regression" if dataset in REGRESSION_DATASETS else "binary"
-        problem = values["problem"]
-        if problem == "regression" and dataset in CLASSIFICATION_DATASETS:
-            messages.append(f"data set {dataset!r} is for classification; problem set to binary")
-            values["problem"] = problem = "binary"
-        elif problem != "regression" and dataset in REGRESSION_DATASETS:
-            messages.append(f"data set {dataset!r} is for regression; problem set to regression")
-            values["problem"] = problem = "regression"
-        loss = values.get("loss", "auto")
-        if loss not in LOSSES_BY_PROBLEM[problem]:
-            messages.append(f"loss {loss!r} does not fit a {problem} problem; using 'auto'")
-            values["loss"] = "auto"
-        layers = values.get("layers", OPTIONS_BY_NAME["layers"].default)
-        values["layers"] = tuple(layers)
-        for name in ("activations", "dropout_rates"):
-            option = OPTIONS_BY_NAME[name]
-            given = tuple(values.get(name, option.default[:1]))
-            values[name], problem_text = _per_layer(given, len(layers), option)
-            if problem_text and name in values:
-                messages.append(problem_text)
+        dataset = values.setdefault("dataset", OPTIONS_BY_NAME["dataset"].default)
+        if "problem" not in values:  # not given: the data set implies it
+            allowed = TABLE_PROBLEMS.get(dataset)
+            values["problem"] = allowed[0] if allowed else (
+                "regression" if dataset in REGRESSION_DATASETS else "binary")
+        for name in rules.PER_LAYER_FIELDS:  # not given: the default's value for every layer
+            values.setdefault(name, OPTIONS_BY_NAME[name].default[:1])
+        values = {option.name: values.get(option.name, option.default) for option in OPTIONS}
+        values["layers"] = tuple(values["layers"])
+        messages = rules.repair(values)
         return cls(**values), messages
 
     def carried_over(self, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -193,7 +161,7 @@ class RunSpec(_RunSpecFields):
         kept = {name: value for name, value in self.to_values().items() if name not in values}
         layers = values.get("layers")
         if isinstance(layers, list | tuple):
-            for name in ("activations", "dropout_rates"):
+            for name in rules.PER_LAYER_FIELDS:
                 if name in kept:
                     kept[name] = _resize(tuple(kept[name]), len(layers), OPTIONS_BY_NAME[name].default[0])
         return kept
@@ -216,29 +184,8 @@ class RunSpec(_RunSpecFields):
     # ---- checks -------------------------------------------------------------------------------------------
     def validate(self) -> list[str]:
         """Every problem with this spec as a clear message (empty when valid). Never raises."""
-        messages = []
-        for option in OPTIONS:
-            _, problem = option.check(getattr(self, option.name))
-            if problem:
-                messages.append(problem)
-        if messages:
-            return messages
-        if self.target and self.dataset != "csv":
-            messages.append("the target column applies to CSV files only")
-        if self.problem not in TABLE_PROBLEMS.get(self.dataset, (self.problem,)):
-            messages.append(f"data set {self.dataset!r} cannot be a {self.problem} problem")
-        if self.problem == "regression" and self.dataset in CLASSIFICATION_DATASETS:
-            messages.append(f"data set {self.dataset!r} is for classification, not regression")
-        if self.problem != "regression" and self.dataset in REGRESSION_DATASETS:
-            messages.append(f"data set {self.dataset!r} is for regression, not {self.problem} classification")
-        if self.loss not in LOSSES_BY_PROBLEM[self.problem]:
-            messages.append(f"loss {self.loss!r} does not fit a {self.problem} problem")
-        for name in ("activations", "dropout_rates"):
-            if len(getattr(self, name)) != len(self.layers):
-                label = OPTIONS_BY_NAME[name].label.lower()
-                messages.append(f"{label} has {len(getattr(self, name))} value(s) for {len(self.layers)} "
-                                f"hidden layer(s)")
-        return messages
+        messages = [problem for option in OPTIONS if (problem := option.check(getattr(self, option.name))[1])]
+        return messages or rules.problems(self.to_values())
 
     # ---- derived facts ------------------------------------------------------------------------------------
     @property
@@ -297,20 +244,6 @@ def _resize(values: tuple, count: int, fill: Any) -> tuple:
         return values[:count]
     last = values[-1] if values else fill
     return values + (last,) * (count - len(values))
-
-
-def _per_layer(given: tuple, count: int, option: Any) -> tuple[tuple, str | None]:
-    """Fit a per-layer list to the layer count: one value applies to all; a wrong count is fixed and reported."""
-    if len(given) == count:
-        return given, None
-    if len(given) == 1:
-        return given * count, None
-    fill = option.default[0]
-    fixed = _resize(given, count, fill)
-    if count == 0:
-        return fixed, None
-    return fixed, (f"{option.label.lower()} has {len(given)} values for {count} hidden layer(s); using "
-                   f"{option.format_text(fixed)}")
 
 
 def _query_pairs(query: str | Mapping[str, Any]) -> Iterable[tuple[str, str]]:

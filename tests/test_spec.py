@@ -111,7 +111,7 @@ def test_per_layer_lists_broadcast_or_are_fixed():
     assert spec.activations == ("relu",) * 3 and spec.dropout_rates == (0.1,) * 3
     parsed = RunSpec.from_query("layers=3,3,3&activation=relu,tanh")
     assert parsed.spec.activations == ("relu", "tanh", "tanh")
-    assert "activation has 2 values for 3 hidden layer(s)" in parsed.messages[0]
+    assert "activation has 2 value(s) for 3 hidden layer(s)" in parsed.messages[0]
 
 
 def test_hide_parameters_name_controls_to_hide():
@@ -146,3 +146,19 @@ def test_every_option_has_a_unique_key_label_and_valid_default():
     for option in OPTIONS:
         assert option.label and option.help
         assert option.check(option.default)[1] is None, option.name
+
+
+@pytest.mark.parametrize("fields", [
+    {"dataset": "iris", "problem": "multiclass", "target": "species"},
+    {"dataset": "iris", "problem": "binary"},
+    {"dataset": "plane", "problem": "binary"},
+    {"dataset": "circle", "problem": "regression"},
+    {"dataset": "plane", "problem": "regression", "loss": "binary_crossentropy"},
+    {"layers": (3, 3, 3), "activations": ("relu", "tanh"), "dropout_rates": (0.1, 0.2)},
+])
+def test_one_set_of_rules_repairs_and_validates(fields):
+    """What validation reports of a spec built directly is what repairing the same fields says it mended."""
+    reported = RunSpec(**fields).validate()
+    repaired = RunSpec.from_values(fields)
+    assert reported and [message.split("; ")[0] for message in repaired.messages] == reported
+    assert repaired.spec.validate() == []
