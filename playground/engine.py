@@ -108,6 +108,7 @@ class Engine:
         self.model.compile(optimizer=self.trainer.optimizer, loss=make_loss(spec))
         self.pipeline = epoch_pipeline(dataset, spec.seed)
         self._learning_rate = spec.learning_rate
+        self._early_stop = _EarlyStopWhenPatient(spec.patience)
         self._dense = dense_layers(self.model)
         probe_model = keras.Model(self.model.inputs, [layer.output for layer in self._dense])
         # One trace for any probe of this width (the page may switch the plane it probes).
@@ -170,11 +171,12 @@ class Engine:
             self.trainer.optimizer.learning_rate.assign(rate)
             self._learning_rate = rate
 
+    def set_patience(self, patience: int) -> None:
+        """Early-stop patience, live (0: off); the epochs waited so far still count."""
+        self._early_stop.patience = int(patience)
+
     def fit(self, job: TrainingJob) -> None:
-        callbacks: list[keras.callbacks.Callback] = [_PublishEachEpoch(job, self)]
-        if self.spec.patience > 0:
-            callbacks.append(keras.callbacks.EarlyStopping(monitor="test_loss", mode="min",
-                                                           patience=self.spec.patience))
+        callbacks: list[keras.callbacks.Callback] = [_PublishEachEpoch(job, self), self._early_stop]
         self.trainer.fit(self.pipeline, epochs=MAX_EPOCHS, steps_per_epoch=1, verbose=0, callbacks=callbacks,
                          shuffle=False)  # the pipeline shuffles, seeded
 
@@ -184,6 +186,17 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     array = np.array(array, copy=True)
     array.setflags(write=False)
     return array
+
+
+class _EarlyStopWhenPatient(keras.callbacks.EarlyStopping):
+    """Keras's EarlyStopping on the test loss, off while the patience is 0 (the patience is live)."""
+
+    def __init__(self, patience: int):
+        super().__init__(monitor="test_loss", mode="min", patience=patience)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.patience > 0:
+            super().on_epoch_end(epoch, logs)
 
 
 class _PublishEachEpoch(keras.callbacks.Callback):
