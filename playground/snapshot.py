@@ -45,6 +45,7 @@ class Snapshot:
     epochs_per_second: float
     job_id: str = ""
     test_outputs: np.ndarray | None = None  # the network's outputs on the test split, as of probe_epoch
+    warning: str = ""  # a sentence when the loss bounces or stays far above its best (learning rate too high)
 
     @property
     def last(self) -> dict[str, float] | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from playground.data import Dataset
+from playground.loss_watch import CHECK_EVERY, loss_warning, lower_learning_rate
 from playground.snapshot import Snapshot, Status
 from playground.spec import RunSpec
 
@@ -38,6 +39,7 @@ class _State:
     learning_rate: float = 0.0
     epoch_limit: int = 0
     rate_window: list[float] = field(default_factory=list)  # recent epoch end times, for epochs/s
+    warning: str = ""  # the loss bounces at this learning rate (loss_watch)
 
 
 DIVERGENCE_HINT = ("the learning rate {rate} is probably too high for this problem: lower it (try {lower}) "
@@ -182,7 +184,7 @@ class TrainingJob:
                 learning_rate=state.learning_rate, epoch_limit=state.epoch_limit, weights=state.weights,
                 weights_epoch=state.weights_epoch, probe=state.probe, probe_epoch=state.probe_epoch,
                 test_outputs=state.test_outputs,
-                epochs_per_second=rate, job_id=self.id,
+                epochs_per_second=rate, job_id=self.id, warning=state.warning,
             )
 
     def wait_until(self, predicate, timeout: float = 30.0) -> bool:
@@ -243,16 +245,19 @@ class TrainingJob:
         if not all(math.isfinite(value) for value in losses):
             with self._condition:
                 rate = self._state.learning_rate
-                lower = f"{rate / 10:g}"
+                lower = f"{lower_learning_rate(rate):g}"
                 bad = "NaN" if any(math.isnan(value) for value in losses) else "infinite"
                 message = (f"the loss became {bad} at epoch {epoch:,}: "
                            + DIVERGENCE_HINT.format(rate=f"{rate:g}", lower=lower))
                 if self.spec.regularization != "none" and self.spec.regularization_rate >= 1:
                     message += ", or lower the regularisation rate"
+                self._state.warning = ""  # the divergence message says it all
                 self._finish(Status.DIVERGED, message)
             return False
         with self._condition:
             state = self._state
+            if epoch % CHECK_EVERY == 0:
+                state.warning = loss_warning(state.history, state.learning_rate)
             if epoch >= state.epoch_limit:
                 return False
             if state.epochs_budget is not None:

@@ -163,3 +163,18 @@ def test_the_forward_page_steps_through_the_network_trained_on_the_playground():
     assert formulas[0].startswith(r"o_{0} = \mathrm{sigmoid}(")  # the chosen neuron, written out in full
     assert any(formula.startswith(r"h^{(1)} = \mathrm{tanh}(W^{(1)} x + b^{(1)}) = [") for formula in formulas)
     assert any("same values" in item.value for item in app.caption)
+
+
+def test_a_bouncing_loss_shows_its_warning_under_the_status_line(monkeypatch):
+    import dataclasses
+
+    from playground.training import TrainingJob
+
+    text = ("The loss is bouncing up and down instead of settling: the learning rate 10 is probably too high "
+            "(each step jumps past the valley floor). Lower it (try 0.3); if the loss then stays high, press "
+            "Reset too.")
+    original = TrainingJob.snapshot
+    # The page draws whatever its job publishes: a snapshot carrying the warning stands for 40 bouncing epochs.
+    monkeypatch.setattr(TrainingJob, "snapshot", lambda job: dataclasses.replace(original(job), warning=text))
+    app = open_app({"lr": "10"})
+    assert [item.value for item in app.warning] == [text]

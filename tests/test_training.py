@@ -112,7 +112,44 @@ def test_a_too_large_learning_rate_diverges_with_a_message():
     _, snapshot = run_to_end(spec, epochs=200, timeout=60)
     assert snapshot.status == Status.DIVERGED
     assert "learning rate 10 is probably too high" in snapshot.message
+    assert "(try 0.3)" in snapshot.message and snapshot.warning == ""  # the rate the bouncing warning names too
     assert snapshot.epoch < 200
+
+
+def test_a_bouncing_loss_is_reported_before_anything_becomes_nan():
+    # Learning rate 10 on circle: the loss swings between about 0.6 and 4 and never becomes NaN.
+    _, snapshot = run_to_end(RunSpec.from_query("lr=10").spec, epochs=60, timeout=120)
+    assert snapshot.status == Status.FINISHED
+    assert snapshot.warning.startswith("The loss is bouncing up and down")
+    assert "the learning rate 10 is probably too high" in snapshot.warning and "(try 0.3)" in snapshot.warning
+
+
+def test_the_default_run_is_never_reported():
+    from playground.loss_watch import loss_warning
+
+    _, snapshot = run_to_end(RunSpec(), epochs=300, timeout=240)
+    assert snapshot.status == Status.FINISHED and snapshot.warning == ""
+    # What the thread would have found at every epoch, not only the last.
+    history = list(snapshot.history)
+    assert all(loss_warning(history[:count], 0.03) == "" for count in range(1, len(history) + 1))
+
+
+def test_lowering_the_learning_rate_live_clears_the_warning_once_the_loss_settles(job):
+    bouncing = job(RunSpec.from_query("lr=10&epochs=100000").spec)
+    bouncing.start()
+    assert bouncing.wait_until(lambda s: bool(s.warning), timeout=120)
+    bouncing.pause()
+    assert bouncing.wait_until(lambda s: s.status == Status.PAUSED, timeout=30)
+    paused = bouncing.snapshot()
+    assert "learning rate 10" in paused.warning
+    bouncing.set_learning_rate(0.3)
+    bouncing.step(100)
+    assert bouncing.wait_until(lambda s: s.status == Status.PAUSED and s.epoch == paused.epoch + 100, timeout=120)
+    snapshot = bouncing.snapshot()
+    assert snapshot.warning == ""
+    before, after = (np.abs(np.diff([record["loss"] for record in records]))
+                     for records in (paused.history[-40:], snapshot.history[-40:]))
+    assert after.mean() < before.mean() / 10  # settled: the epoch-to-epoch swings shrank tenfold
 
 
 def test_an_exception_in_the_thread_surfaces_as_failed(job, monkeypatch):

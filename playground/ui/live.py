@@ -63,6 +63,8 @@ def render_status(snapshot: Snapshot) -> None:
         if snapshot.status == Status.RUNNING and snapshot.epochs_per_second:
             text = f"Training… {snapshot.epochs_per_second:,.0f} epochs/s"
         st.caption(text, help=None)
+        if snapshot.warning:
+            st.warning(snapshot.warning, icon=":material/swap_vert:")
 
 
 def render_network(snapshot: Snapshot, spec: RunSpec, dataset: Dataset) -> None:
