@@ -19,6 +19,7 @@ import numpy as np
 
 from playground.data import Dataset
 from playground.loss_watch import CHECK_EVERY, loss_warning, lower_learning_rate
+from playground.options import LIVE_OPTIONS
 from playground.snapshot import Snapshot, Status
 from playground.spec import RunSpec
 
@@ -38,6 +39,7 @@ class _State:
     stop_requested: bool = False
     learning_rate: float = 0.0
     epoch_limit: int = 0
+    patience: int = 0
     rate_window: list[float] = field(default_factory=list)  # recent epoch end times, for epochs/s
     warning: str = ""  # the loss bounces at this learning rate (loss_watch)
 
@@ -69,7 +71,7 @@ class TrainingJob:
         self.probe_interval = probe_interval
         self.last_polled = time.monotonic()
         self._condition = threading.Condition()
-        self._state = _State(learning_rate=spec.learning_rate, epoch_limit=spec.epochs)
+        self._state = _State(learning_rate=spec.learning_rate, epoch_limit=spec.epochs, patience=spec.patience)
         self._thread: threading.Thread | None = None
         self.model = None  # set by the thread; read it only once the job is paused or over
         self._weights_time = 0.0
@@ -157,10 +159,19 @@ class TrainingJob:
             self._state.epoch_limit = int(epochs)
             self._condition.notify_all()
 
+    def set_patience(self, patience: int) -> None:
+        """Early-stop patience (0: off); takes effect at the next epoch, without a reset."""
+        with self._condition:
+            self._state.patience = int(patience)
+            self._condition.notify_all()
+
+    # How a running job takes on each live option of the table (options.LIVE_OPTIONS).
+    LIVE_SETTERS = {"learning_rate": set_learning_rate, "epochs": set_epoch_limit, "patience": set_patience}
+
     def apply_live_changes(self, spec: RunSpec) -> None:
-        """Take on the options of ``spec`` that do not need a reset (learning rate, epoch limit)."""
-        self.set_learning_rate(spec.learning_rate)
-        self.set_epoch_limit(spec.epochs)
+        """Take on every live option of ``spec`` (those that continue a run without a reset)."""
+        for name in LIVE_OPTIONS:
+            self.LIVE_SETTERS[name](self, getattr(spec, name))
 
     def touch(self) -> None:
         self.last_polled = time.monotonic()
@@ -285,9 +296,10 @@ class TrainingJob:
             if state.stop_requested:
                 return False
             state.status = Status.RUNNING
-            rate = state.learning_rate
+            rate, patience = state.learning_rate, state.patience
             self._condition.notify_all()
         engine.set_learning_rate(rate)
+        engine.set_patience(patience)
         return True
 
     def _publish(self, epoch: int, results: dict[str, float], engine, force: bool = False) -> None:
