@@ -164,20 +164,22 @@ with chart:
 
 st.subheader("1. Forward pass")
 for step in steps:
-    st.latex(forward.latex_for(step))
+    st.markdown(forward.markdown_math(forward.latex_for(step)))
 st.subheader("2. Loss")
-st.latex(backprop.latex_loss(trace))
+st.markdown(forward.markdown_math(backprop.latex_loss(trace)))
 st.subheader("3. Error terms, from the output back")
 for layer_index in reversed(range(len(network.layers))):
     for unit in range(network.layers[layer_index].units):
-        st.latex(backprop.latex_error_term(trace, layer_index, unit))
+        st.markdown(forward.markdown_math(backprop.latex_error_term(trace, layer_index, unit)))
 
 st.subheader("4. Gradients and updates")
 keras_grads = backprop_keras.keras_gradients(network, inputs, target, loss_name)
 difference = backprop_keras.compare(trace, keras_grads)
 parameters = backprop.parameter_steps(trace)
 for parameter in parameters:
-    st.latex(backprop.latex_gradient(trace, parameter) + r"\qquad " + backprop.latex_update(trace, parameter))
+    # The gradient, then the update: a line break may fall between them (and inside either) on narrow columns.
+    st.markdown(forward.markdown_math(backprop.latex_gradient(trace, parameter) + r" \allowbreak\qquad "
+                                      + backprop.latex_update(trace, parameter)))
 
 st.subheader("5. Checked against Keras")
 keras_weights, keras_biases = keras_grads

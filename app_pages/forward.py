@@ -72,10 +72,10 @@ def render_trained_network() -> None:
              for step in steps]
     chosen = st.selectbox("Neuron to write out in full", range(len(steps)), format_func=names.__getitem__,
                           index=len(steps) - 1, key=key("neuron"))
-    st.latex(forward.latex_for(steps[chosen]))
+    st.markdown(forward.markdown_math(forward.latex_for(steps[chosen])))
     st.markdown("**Every layer** (the rest as vectors):")
     for layer in range(len(network.layers)):
-        st.latex(forward.latex_layer(steps, layer))
+        st.markdown(forward.markdown_math(forward.latex_layer(steps, layer)))
     keras_values = forward.keras_forward(network, inputs)
     ours = forward.layer_outputs(steps)
     difference = max(float(np.max(np.abs(a - b))) for a, b in zip(ours, keras_values, strict=True))
@@ -155,7 +155,7 @@ with working:
     if shown < len(steps):
         st.markdown(f"Neuron {shown} of {len(steps)}: highlighted in the drawing, its weights on its links.")
     for step in steps[:shown]:
-        st.latex(forward.latex_for(step))
+        st.markdown(forward.markdown_math(forward.latex_for(step)))
 
 if shown == len(steps):
     values = forward.layer_outputs(steps)

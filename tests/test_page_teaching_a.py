@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 # Importing the library first also settles which "playground" a page imports: the page's own folder comes
 # first on sys.path (a page file named like the package would otherwise shadow it).
-from playground.teaching import backprop  # noqa: F401  (imports TensorFlow once, before any page runs)
+from playground.teaching import backprop, forward  # noqa: F401  (imports TensorFlow once, before any page runs)
 
 PAGES = pathlib.Path(__file__).parent.parent / "app_pages"
 
@@ -33,8 +33,14 @@ def plotly_array(values) -> list:
     return list(values)
 
 
+# Formulas are inline math (forward.markdown_math), which wraps in a narrow column; st.latex's never does.
+MATH_OPEN, MATH_CLOSE = forward.markdown_math("·").split("·")
+
+
 def formulas(app: AppTest) -> list[str]:
-    return [item.value.strip("$\n") for item in app.latex]
+    assert not app.latex
+    return [item.value.removeprefix(MATH_OPEN).removesuffix(MATH_CLOSE) for item in app.markdown
+            if item.value.startswith(MATH_OPEN)]
 
 
 @pytest.fixture(scope="module")
@@ -70,17 +76,17 @@ def test_forward_switching_activation_and_inputs_updates_every_value(forward_pag
 def test_forward_steps_neuron_by_neuron():
     app = open_page("forward")
     app.button(key="forward_start").click().run()
-    assert len(app.latex) == 1
+    assert len(formulas(app)) == 1
     assert "Neuron 1 of 3" in " ".join(item.value for item in app.markdown)
     assert 'fill="#ffd966"' in next(item.value for item in app.markdown if item.value.startswith("<svg"))
     app.button(key="forward_next_neuron").click().run()
-    assert len(app.latex) == 2
+    assert len(formulas(app)) == 2
     app.button(key="forward_next_layer").click().run()  # the hidden layer is complete: the output layer
-    assert len(app.latex) == 3
+    assert len(formulas(app)) == 3
     app.button(key="forward_start").click().run()
     app.button(key="forward_show_all").click().run()
     assert_clean(app)
-    assert len(app.latex) == 3 and app.button(key="forward_next_neuron").disabled
+    assert len(formulas(app)) == 3 and app.button(key="forward_next_neuron").disabled
 
 
 def test_forward_example_buttons_and_a_wider_network():
@@ -93,10 +99,10 @@ def test_forward_example_buttons_and_a_wider_network():
     app.number_input(key="forward_hidden_units").set_value(3).run()
     app.number_input(key="forward_input_count").set_value(3).run()
     assert_clean(app)
-    assert len(app.latex) == 4
+    assert len(formulas(app)) == 4
     app.button(key="forward_load_example").click().run()
     assert_clean(app)
-    assert formulas(app)[-1].endswith("= 9") and len(app.latex) == 3
+    assert formulas(app)[-1].endswith("= 9") and len(formulas(app)) == 3
 
 
 def success_text(app: AppTest) -> str:

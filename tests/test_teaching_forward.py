@@ -106,6 +106,13 @@ def test_diagram_highlights_the_neuron_being_computed():
     assert ">5</text>" in svg and ">-1</text>" in svg  # a value, and node_1's weight from x0
 
 
+def test_formulas_are_inline_math_that_can_break_even_inside_a_vector():
+    # st.latex's display math never breaks a line: a trained network's long sums ran off the column (issue 9f).
+    assert forward.markdown_math("o_{0} = 9") == r"$\displaystyle o_{0} = 9$"
+    steps = forward.forward_trace(forward.worked_example(), forward.WORKED_EXAMPLE_INPUTS)
+    assert forward.latex_layer(steps, 0).endswith(r"= [5, \allowbreak 1]")
+
+
 def test_a_playground_snapshot_becomes_a_network_that_keras_agrees_with():
     from playground.model import build_model
     from playground.spec import RunSpec

@@ -189,6 +189,13 @@ def relu_matters_note() -> str:
             f"which ReLU turns into {plain_number(step.output)}.")
 
 
+def markdown_math(latex: str) -> str:
+    r"""A formula for ``st.markdown``: inline math, which KaTeX breaks after top-level relations, operators and
+    ``\allowbreak`` when the column is too narrow. st.latex's display math never breaks: a trained network's
+    long sums were cut off at the column's edge. ``\displaystyle`` keeps fractions and sums full size."""
+    return f"$\\displaystyle {latex}$"
+
+
 def latex_function(name: str) -> str:
     return r"\mathrm{" + name.replace("_", r"\_") + "}"
 
@@ -307,7 +314,7 @@ def latex_layer(steps: Sequence[NeuronStep], layer: int, max_values: int = 8) ->
     symbol = "o" if first.is_output_layer else ("h" if first.hidden_layer_count == 1 else f"h^{{({layer + 1})}}")
     source = "x" if layer == 0 else ("h" if first.hidden_layer_count == 1 else f"h^{{({layer})}}")
     affine = f"W^{{({layer + 1})}} {source} + b^{{({layer + 1})}}"
-    values = ", ".join(latex_number(step.output) for step in chosen[:max_values])
+    values = r", \allowbreak ".join(latex_number(step.output) for step in chosen[:max_values])
     if len(chosen) > max_values:
         values += rf", \ldots \text{{ ({len(chosen)} values)}}"
     inner = affine if first.activation == "linear" else f"{latex_function(first.activation)}({affine})"
