@@ -1,4 +1,5 @@
 import io
+import re
 from xml.etree import ElementTree
 
 import numpy as np
@@ -10,6 +11,7 @@ from matplotlib.text import Text
 from playground.spec import RunSpec
 from playground.views import diagram, network_layout
 from playground.views.colors import BLUE, ORANGE
+from playground.views.diagram_svg import diagram_svg
 
 
 def random_weights(layer_sizes, seed=0):
@@ -25,14 +27,6 @@ def find_link(layout, layer, source_unit, target_unit):
     (link,) = [link for link in layout.links if link.source.layer == layer and link.source.unit == source_unit
                and link.target.unit == target_unit]
     return link
-
-
-def traces_named(figure, ending):
-    return [trace for trace in figure.data if trace.name and trace.name.endswith(ending)]
-
-
-def hover_texts(figure, ending):
-    return [text for trace in traces_named(figure, ending) for text in trace.hovertext]
 
 
 def nodes_per_layer(layout):
@@ -150,8 +144,9 @@ def test_no_weights_yet_draws_thin_grey_links_everywhere():
     colors, widths = network_layout.link_styles(layout)
     assert set(colors) == {network_layout.NO_WEIGHT_COLOR} and set(widths) == {network_layout.NO_WEIGHT_WIDTH}
     assert diagram.figure_bytes(diagram.diagram_figure(layout), "png").startswith(b"\x89PNG")
-    texts = hover_texts(diagram.diagram_plotly(layout), "weights")
-    assert len(texts) == len(layout.links) and all(text.endswith("no weight yet") for text in texts)
+    titles = re.findall(r"<title>(.*?)</title>", diagram_svg(layout))
+    link_titles = [title for title in titles if "→" in title]
+    assert len(link_titles) == len(layout.links) and all(title.endswith("no weight yet") for title in link_titles)
 
 
 def test_png_at_300_dpi_svg_and_legible_text():
@@ -175,44 +170,3 @@ def test_png_at_300_dpi_svg_and_legible_text():
     assert diagram.diagram_figure(layout, width_inches=9).get_size_inches()[0] == pytest.approx(9)
 
 
-def test_plotly_hover_shows_each_weight_and_bias():
-    layer_sizes = [2, 3, 1]
-    weights = random_weights(layer_sizes)
-    layout = network_layout.layout_network(layer_sizes, ["tanh", "sigmoid"], weights)
-    figure = diagram.diagram_plotly(layout)
-    link_texts = hover_texts(figure, "weights")
-    assert len(link_texts) == len(layout.links)
-    assert f"X₂ → hidden_1[1]: w = {weights[0][1, 1]:.4f}" in link_texts
-    assert f"hidden_1[2] → output[0]: w = {weights[2][2, 0]:.4f}" in link_texts
-    # The hover label takes the colour of the links it describes.
-    for trace in traces_named(figure, "weights"):
-        signs = {text.split("w = ")[1].startswith("-") for text in trace.hovertext}
-        assert [trace.hoverlabel.bgcolor] == [ORANGE if sign else BLUE for sign in signs]
-    node_texts = hover_texts(figure, "nodes")
-    assert "X₁" in node_texts
-    assert f"hidden_1[0]<br>bias = {weights[1][0]:.4f}" in node_texts
-    assert f"output[0] (ŷ)<br>bias = {weights[3][0]:.4f}" in node_texts
-    assert [annotation.text for annotation in figure.layout.annotations][1] == "tanh(Σ n[X·w]+b)<br>= 3 out"
-    assert figure.layout.uirevision and figure.layout.plot_bgcolor == "white"
-    assert figure.layout.xaxis.visible is False and figure.layout.yaxis.scaleanchor == "x"
-
-
-def test_plotly_groups_the_links_of_a_big_network_into_few_traces():
-    layer_sizes = [6, 8, 8, 8, 8, 8, 8, 1]
-    layout = network_layout.layout_network(layer_sizes, ["tanh"] * 6 + ["sigmoid"], random_weights(layer_sizes))
-    figure = diagram.diagram_plotly(layout)
-    line_traces = [trace for trace in figure.data if trace.mode == "lines"]
-    assert len(line_traces) <= 2 * diagram.WIDTH_LEVELS
-    # Each link is (start, end, gap) in one of the traces.
-    assert sum(np.isnan(trace.x).sum() for trace in line_traces) == len(layout.links) == 6 * 8 + 5 * 64 + 8
-    # Every link has its own hover point, on the link itself.
-    hover_traces = traces_named(figure, "weights")
-    points = {point for trace in hover_traces for point in zip(trace.x, trace.y, strict=True)}
-    assert len(points) == len(layout.links)
-    link = find_link(layout, 3, 2, 5)
-    ((x, y),) = [(x, y) for trace in traces_named(figure, "weights")
-               for x, y, text in zip(trace.x, trace.y, trace.hovertext, strict=True)
-               if text.startswith("hidden_3[2] → hidden_4[5]")]
-    assert link.source.x < x < link.target.x
-    assert (y - link.source.y) * (link.target.x - link.source.x) == pytest.approx(
-        (link.target.y - link.source.y) * (x - link.source.x))
