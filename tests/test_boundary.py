@@ -115,6 +115,33 @@ def test_multiclass_image_colours_and_orientation():
     assert {tuple(pixel) for pixel in discrete.reshape(-1, 3)} == palette
 
 
+@pytest.mark.parametrize("names", [("setosa", "versicolor", "virginica"), tuple("0123456789")],
+                         ids=["iris", "digits"])
+def test_the_class_legend_gives_each_class_the_colour_the_picture_uses(names):
+    # Each class certain in its own band of the grid, discretized: every pixel is a class's full colour.
+    bands = np.minimum(((GRID[:, 0] + 6) / 12 * len(names)).astype(int), len(names) - 1)
+    output = np.eye(len(names))[bands]
+    image = boundary.boundary_picture(output, "multiclass", points_train=np.zeros((0, 2)),
+                                      labels_train=np.zeros(0), discretize=True)
+    row = image[150]
+    legend = boundary.class_legend(names)
+    assert [name for name, _ in legend] == list(names)
+    for index, (_, color) in enumerate(legend):
+        column = int((index + 0.5) / len(names) * image.shape[1])
+        assert boundary.rgb_to_hex(row[column:column + 1]) == [color]  # the region of the class
+        assert boundary.rgb_to_hex(boundary.point_rgb(np.array([index]), "multiclass")) == [color]  # its points
+    assert len({color for _, color in legend}) == len(names)  # digits' 8 and 9 no longer look like 0 and 1
+
+
+def test_the_class_legend_html_lists_every_name_with_its_swatch_in_order():
+    html = boundary.class_legend_html(["setosa", "iris_virginica", "<b>"])
+    colours = [color for _, color in boundary.class_legend(["setosa", "iris_virginica", "<b>"])]
+    positions = [html.index(f"background:{color}") for color in colours]
+    assert positions == sorted(positions)
+    assert "setosa" in html and "iris&#95;virginica" in html and "&lt;b&gt;" in html  # escaped for Markdown
+    assert html.index("setosa") < html.index("iris&#95;virginica") < html.index("&lt;b&gt;")
+
+
 def test_multiclass_confidence_fades_to_grey():
     uniform = boundary.class_colors(np.full((2, 4), 0.25))
     np.testing.assert_array_equal(uniform, [GREY, GREY])

@@ -96,7 +96,7 @@ OUTPUT_CHEAT_SHEET = (
 )
 
 # One colour per activation, so an activation keeps its colour whichever others are overlaid.
-PALETTE = CLASS_COLORS + ["#bcbd22", "#7f7f7f", "#393b79", "#637939", "#843c39"]
+PALETTE = CLASS_COLORS + ["#7f7f7f", "#637939", "#843c39"]
 ACTIVATION_COLORS = {name: PALETTE[index % len(PALETTE)] for index, name in enumerate(ACTIVATIONS)}
 
 MAX_VECTOR_LENGTH = 12

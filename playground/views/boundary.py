@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from playground.data import DOMAIN, generate_points
 from playground.options import REGRESSION_DATASETS
 from playground.views import colors
+from playground.views.diagram_svg import escape
 
 LEVELS = 257  # colour-table size: odd so that 0 is exactly grey; finer than the eye can tell apart
 TRAIN_OUTLINE = "#ffffff"
@@ -61,6 +62,22 @@ def colorize(values: np.ndarray) -> np.ndarray:
 def class_palette(class_count: int) -> np.ndarray:
     """(class_count, 3) float RGB; the class colours repeat if there are more classes than colours."""
     return CLASS_RGB[np.arange(class_count) % len(CLASS_RGB)]
+
+
+def class_legend(class_names: Sequence[str]) -> list[tuple[str, str]]:
+    """(name, '#rrggbb') per class in index order: the colour ``class_colors`` fills the class's region with and
+    ``point_rgb`` its points, for a legend beside the output view."""
+    return list(zip(class_names, rgb_to_hex(class_palette(len(class_names))), strict=True))
+
+
+def class_legend_html(class_names: Sequence[str]) -> str:
+    """The legend as small HTML for st.markdown: a round swatch and the name per class, wrapping in rows."""
+    entries = "".join(
+        f'<span style="white-space:nowrap"><span style="display:inline-block;width:0.75em;height:0.75em;'
+        f'border-radius:50%;background:{color};margin-right:0.3em;vertical-align:-0.05em"></span>'
+        f"{escape(name)}</span>" for name, color in class_legend(class_names))
+    return (f'<div class="pg-class-legend" style="display:flex;'
+            f'flex-wrap:wrap;gap:0.15em 0.9em;font-size:0.85rem">{entries}</div>')
 
 
 def cell_centres(resolution: int = 100) -> np.ndarray:
