@@ -21,10 +21,17 @@ def keep_keras_session() -> None:
     if getattr(script_runner, "_playground_patched", False) or not hasattr(script_runner, "_clean_problem_modules"):
         return
 
-    def close_pyplot_figures_only() -> None:
-        pyplot: Any = sys.modules.get("matplotlib.pyplot")
-        if pyplot is not None:
-            pyplot.close("all")
-
-    script_runner._clean_problem_modules = close_pyplot_figures_only
+    script_runner._clean_problem_modules = close_pyplot_figures
     script_runner._playground_patched = True
+
+
+def close_pyplot_figures() -> None:
+    """Close pyplot's figures, if pyplot is imported. Runs after every script run, while another session's
+    thread may be importing pyplot: a module still initialising sits in ``sys.modules`` without ``close``
+    (AttributeError: partially initialized module), and it has no figures to close yet anyway."""
+    pyplot: Any = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None or getattr(getattr(pyplot, "__spec__", None), "_initializing", False):
+        return
+    close = getattr(pyplot, "close", None)
+    if callable(close):
+        close("all")
