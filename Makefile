@@ -7,9 +7,13 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8501
 PYTEST_ARGS ?=
+# make serve-replicas: how many replicas, and its own port (8500 unless PORT is given: 8501 stays make run's).
+REPLICAS ?= 2
+PROXY_PORT := $(if $(filter command line environment,$(origin PORT)),$(PORT),8500)
+REPLICAS_DIR ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint unit bench chromium clean
+.PHONY: run test lint unit bench chromium nginx serve-replicas clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,15 +33,26 @@ chromium:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 
+# make serve-replicas and its test put Debian's nginx in front of the replicas.
+nginx:
+	@test -x /usr/sbin/nginx || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nginx; }
+
 # Every other server setting lives in .streamlit/config.toml; the tests and benchmarks serve with this very
 # recipe (bench/server.py), so a setting cannot differ between what users get and what is tested.
 run: $(VENV)/.installed-run
 	$(BIN)/python -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
+# REPLICAS replicas, each served as `make run` serves the app, behind nginx with deploy/nginx.conf on
+# http://127.0.0.1:8500 (PORT=...); Ctrl-C or SIGTERM stops them all. deploy/serve_replicas.py does the work.
+serve-replicas: $(VENV)/.installed-run nginx
+	$(BIN)/python deploy/serve_replicas.py --replicas $(REPLICAS) --port $(PROXY_PORT)$(if $(REPLICAS_DIR), --run-dir $(REPLICAS_DIR))
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-test: $(VENV)/.installed-test chromium lint
+test: $(VENV)/.installed-test chromium nginx lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Fast library tests only (no browser).
