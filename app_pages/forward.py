@@ -83,88 +83,93 @@ def render_trained_network() -> None:
                f"(largest difference {difference:.1e}).")
 
 
-st.title("Forward pass")
-st.caption("Each neuron adds up its inputs times its weights, adds its bias and applies its activation. "
-           "The activations are Keras's own functions, so these are the numbers a Keras model computes.")
-source = st.segmented_control("Network", ["Edit by hand", "My trained network"], default="Edit by hand",
-                              key=key("source"), help="'My trained network' is the one on the Playground page.")
-if source == "My trained network":
-    render_trained_network()
-    st.stop()
+def forward_page() -> None:
+    """The forward pass, one neuron at a time: by hand, or through the network trained on the Playground."""
+    st.title("Forward pass")
+    st.caption("Each neuron adds up its inputs times its weights, adds its bias and applies its activation. "
+               "The activations are Keras's own functions, so these are the numbers a Keras model computes.")
+    source = st.segmented_control("Network", ["Edit by hand", "My trained network"], default="Edit by hand",
+                                  key=key("source"), help="'My trained network' is the one on the Playground page.")
+    if source == "My trained network":
+        render_trained_network()
+        st.stop()
 
-with st.sidebar:
-    st.subheader("Network")
-    st.session_state.setdefault(key("input_count"), 2)
-    st.session_state.setdefault(key("hidden_units"), 2)
-    input_count = st.number_input("Inputs", 1, MAX_INPUTS, step=1, key=key("input_count"))
-    hidden_units = st.number_input("Hidden units", 1, MAX_HIDDEN_UNITS, step=1, key=key("hidden_units"))
-    st.button("Worked example: inputs (2, 3), linear", key=key("load_example"), on_click=load_example,
-              args=(forward.WORKED_EXAMPLE_INPUTS, "linear"), width="stretch")
-    st.button("Where ReLU matters: inputs (3, 2), ReLU", key=key("load_relu"), on_click=load_example,
-              args=(forward.RELU_MATTERS_INPUTS, "relu"), width="stretch",
-              help=forward.relu_matters_note())
+    with st.sidebar:
+        st.subheader("Network")
+        st.session_state.setdefault(key("input_count"), 2)
+        st.session_state.setdefault(key("hidden_units"), 2)
+        input_count = st.number_input("Inputs", 1, MAX_INPUTS, step=1, key=key("input_count"))
+        hidden_units = st.number_input("Hidden units", 1, MAX_HIDDEN_UNITS, step=1, key=key("hidden_units"))
+        st.button("Worked example: inputs (2, 3), linear", key=key("load_example"), on_click=load_example,
+                  args=(forward.WORKED_EXAMPLE_INPUTS, "linear"), width="stretch")
+        st.button("Where ReLU matters: inputs (3, 2), ReLU", key=key("load_relu"), on_click=load_example,
+                  args=(forward.RELU_MATTERS_INPUTS, "relu"), width="stretch",
+                  help=forward.relu_matters_note())
 
-input_names = [f"x{index}" for index in range(input_count)]
-hidden_names = [forward.hidden_unit_name(unit) for unit in range(hidden_units)]
-with st.expander("Inputs, weights and biases", expanded=True, icon=":material/edit:"):
-    input_columns = st.columns(MAX_INPUTS)
-    inputs = []
-    for index, name in enumerate(input_names):
-        with input_columns[index]:
-            default = forward.WORKED_EXAMPLE_INPUTS[index] if index < len(forward.WORKED_EXAMPLE_INPUTS) else 1.0
-            inputs.append(number(f"input {name}", key("input", index), default))
-    hidden_column, output_column = st.columns([hidden_units, 1], gap="large")
-    with hidden_column:
-        hidden = layer_editor(0, 2, input_names, hidden_names)
-    with output_column:
-        output = layer_editor(1, 2, hidden_names, ["o0"])
+    input_names = [f"x{index}" for index in range(input_count)]
+    hidden_names = [forward.hidden_unit_name(unit) for unit in range(hidden_units)]
+    with st.expander("Inputs, weights and biases", expanded=True, icon=":material/edit:"):
+        input_columns = st.columns(MAX_INPUTS)
+        inputs = []
+        for index, name in enumerate(input_names):
+            with input_columns[index]:
+                default = forward.WORKED_EXAMPLE_INPUTS[index] if index < len(forward.WORKED_EXAMPLE_INPUTS) else 1.0
+                inputs.append(number(f"input {name}", key("input", index), default))
+        hidden_column, output_column = st.columns([hidden_units, 1], gap="large")
+        with hidden_column:
+            hidden = layer_editor(0, 2, input_names, hidden_names)
+        with output_column:
+            output = layer_editor(1, 2, hidden_names, ["o0"])
 
-network = forward.Network((hidden, output))
-steps = forward.forward_trace(network, inputs)
+    network = forward.Network((hidden, output))
+    steps = forward.forward_trace(network, inputs)
 
-# How many neurons are shown: None means all of them (the default, and after "Show all").
-shown = st.session_state.get(key("shown"))
-shown = len(steps) if shown is None else min(max(shown, 1), len(steps))
-
-
-def show(count: int | None) -> None:
-    st.session_state[key("shown")] = count
+    # How many neurons are shown: None means all of them (the default, and after "Show all").
+    shown = st.session_state.get(key("shown"))
+    shown = len(steps) if shown is None else min(max(shown, 1), len(steps))
 
 
-with st.container(horizontal=True, gap="small", key=key("transport")):
-    st.button("Start over", icon=":material/first_page:", key=key("start"), on_click=show, args=(1,),
-              help="Show only the first neuron, then step.")
-    st.button("Next neuron", icon=":material/skip_next:", key=key("next_neuron"), on_click=show,
-              args=(shown + 1,), disabled=shown >= len(steps))
-    st.button("Next layer", icon=":material/fast_forward:", key=key("next_layer"), on_click=show,
-              args=(forward.next_layer_position(steps, shown),), disabled=shown >= len(steps))
-    st.button("Show all", icon=":material/done_all:", key=key("show_all"), on_click=show, args=(None,),
-              disabled=shown >= len(steps))
+    def show(count: int | None) -> None:
+        st.session_state[key("shown")] = count
 
-current = steps[shown - 1]
-labels = {(0, index): f"{value:.4g}" for index, value in enumerate(inputs)}
-labels |= {(step.layer + 1, step.unit): f"{step.output:.4g}" for step in steps[:shown]}
-diagram, working = st.columns([0.45, 0.55], gap="large")
-with diagram:
-    highlighted = None if shown == len(steps) else (current.layer + 1, current.unit)
-    weights = [layer.weights for layer in network.layers]
-    # Markdown, not st.html: st.html's sanitiser drops inline SVG.
-    st.markdown(forward.network_svg(network.layer_sizes, labels=labels, highlighted=highlighted, weights=weights),
-                unsafe_allow_html=True)
-with working:
-    if shown < len(steps):
-        st.markdown(f"Neuron {shown} of {len(steps)}: highlighted in the drawing, its weights on its links.")
-    for step in steps[:shown]:
-        st.markdown(forward.markdown_math(forward.latex_for(step)))
 
-if shown == len(steps):
-    values = forward.layer_outputs(steps)
-    st.markdown("**Hidden values:** " + ", ".join(f"{value:.4g}" for value in values[0])
-                + f" · **Output:** {values[-1][0]:.4g}")
-    if not all(np.all(np.isfinite(layer)) for layer in values):
-        st.warning("Some values overflow to infinity: try smaller inputs or weights.", icon=":material/warning:")
-    else:
-        keras_values = forward.keras_forward(network, inputs)
-        difference = max(float(np.max(np.abs(ours - theirs))) for ours, theirs in zip(values, keras_values, strict=True))
-        st.caption(f":material/check_circle: A Keras model with these weights computes the same values "
-                   f"(largest difference {difference:.1e}).")
+    with st.container(horizontal=True, gap="small", key=key("transport")):
+        st.button("Start over", icon=":material/first_page:", key=key("start"), on_click=show, args=(1,),
+                  help="Show only the first neuron, then step.")
+        st.button("Next neuron", icon=":material/skip_next:", key=key("next_neuron"), on_click=show,
+                  args=(shown + 1,), disabled=shown >= len(steps))
+        st.button("Next layer", icon=":material/fast_forward:", key=key("next_layer"), on_click=show,
+                  args=(forward.next_layer_position(steps, shown),), disabled=shown >= len(steps))
+        st.button("Show all", icon=":material/done_all:", key=key("show_all"), on_click=show, args=(None,),
+                  disabled=shown >= len(steps))
+
+    current = steps[shown - 1]
+    labels = {(0, index): f"{value:.4g}" for index, value in enumerate(inputs)}
+    labels |= {(step.layer + 1, step.unit): f"{step.output:.4g}" for step in steps[:shown]}
+    diagram, working = st.columns([0.45, 0.55], gap="large")
+    with diagram:
+        highlighted = None if shown == len(steps) else (current.layer + 1, current.unit)
+        weights = [layer.weights for layer in network.layers]
+        # Markdown, not st.html: st.html's sanitiser drops inline SVG.
+        st.markdown(forward.network_svg(network.layer_sizes, labels=labels, highlighted=highlighted, weights=weights),
+                    unsafe_allow_html=True)
+    with working:
+        if shown < len(steps):
+            st.markdown(f"Neuron {shown} of {len(steps)}: highlighted in the drawing, its weights on its links.")
+        for step in steps[:shown]:
+            st.markdown(forward.markdown_math(forward.latex_for(step)))
+
+    if shown == len(steps):
+        values = forward.layer_outputs(steps)
+        st.markdown("**Hidden values:** " + ", ".join(f"{value:.4g}" for value in values[0])
+                    + f" · **Output:** {values[-1][0]:.4g}")
+        if not all(np.all(np.isfinite(layer)) for layer in values):
+            st.warning("Some values overflow to infinity: try smaller inputs or weights.", icon=":material/warning:")
+        else:
+            keras_values = forward.keras_forward(network, inputs)
+            difference = max(float(np.max(np.abs(ours - theirs))) for ours, theirs in zip(values, keras_values, strict=True))
+            st.caption(f":material/check_circle: A Keras model with these weights computes the same values "
+                       f"(largest difference {difference:.1e}).")
+
+
+forward_page()
