@@ -74,23 +74,26 @@ def live_views() -> None:
     current = controller.snapshot()
     job = controller.job()
     live.render_status(current)
-    network, boundary, curve = st.columns([0.38, 0.28, 0.34], gap="medium")
-    with network:
-        live.render_network(current, controller.spec, job.dataset)
-    with boundary:
-        with st.container(horizontal=True, gap="small"):
-            show_test = st.toggle("Show test data", key="show_test")
-            discretize = st.toggle("Discretize output", key="discretize")
-        live.render_plane_choice(controller, job.dataset)
-        live.render_boundary(current, controller.spec, job.dataset, show_test=show_test, discretize=discretize,
-                             plane=controller.plane(), plane_points=controller.plane_points())
-    with curve:
-        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-            log_scale = st.toggle("Log scale", key="log_scale")
-            smoothing = st.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="smoothing",
-                                  label_visibility="collapsed", help="Exponential smoothing of the curves.")
-        live.render_curve(current, log_scale=log_scale, smoothing=smoothing)
-    if running and current.status not in (Status.STARTING, Status.RUNNING):
+    # A row that wraps, not columns: the picture and the chart have fixed sizes, and in columns narrower than
+    # them (1366 or 1280 pixels wide windows) they overlapped.
+    with st.container(horizontal=True, gap="small", key="live_row"):
+        with st.container(key="network_column"):
+            live.render_network(current, controller.spec, job.dataset)
+        with st.container(key="boundary_column", width=live.BOUNDARY_PIXELS):
+            with st.container(horizontal=True, gap="small"):
+                show_test = st.toggle("Show test data", key="show_test")
+                discretize = st.toggle("Discretize output", key="discretize")
+            live.render_plane_choice(controller, job.dataset)
+            live.render_boundary(current, controller.spec, job.dataset, show_test=show_test,
+                                 discretize=discretize, plane=controller.plane(),
+                                 plane_points=controller.plane_points())
+        with st.container(key="curve_column", width=live.CURVE_WIDTH):
+            with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
+                log_scale = st.toggle("Log scale", key="log_scale")
+                smoothing = st.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="smoothing", width=150,
+                                      help="Exponential smoothing of the curves.")
+            live.render_curve(current, log_scale=log_scale, smoothing=smoothing)
+    if running and current.status not in (Status.STARTING, Status.RUNNING) and live.outputs_caught_up(current):
         st.rerun()  # paused or ended: redraw the page once, which stops the refreshing
 
 
@@ -108,25 +111,28 @@ evaluation_tab, history_tab, explain_tab, compare_tab = st.tabs(
     ["Evaluation", "Training history", "Explain a prediction", "Compare runs"])
 
 
+# Each fragment is called inside its tab and writes only into its own body: a fragment that opened the tab
+# itself wrote into a container outside it, which a rerun under load (after Pause or Reset) could find
+# without its reserved place (StreamlitInvalidLayoutContextError).
 @st.fragment(run_every=EVALUATION_SECONDS if running else None)
 def evaluation_views() -> None:
-    current = controller.snapshot()
-    with evaluation_tab:
-        evaluation_panel.render_evaluation(current, controller.job().dataset)
+    evaluation_panel.render_evaluation(controller.snapshot(), controller.job().dataset,
+                                       refresh_seconds=EVALUATION_SECONDS)
 
 
-evaluation_views()
+with evaluation_tab:
+    evaluation_views()
 with history_tab:  # drawn when the run pauses or ends (the live loss curve shows the same numbers meanwhile)
     evaluation_panel.render_history(snapshot)
 
 
 @st.fragment
 def explanation_view() -> None:
-    with explain_tab:
-        evaluation_panel.render_explanation(controller, controller.snapshot(), controller.job().dataset)
+    evaluation_panel.render_explanation(controller, controller.snapshot(), controller.job().dataset)
 
 
-explanation_view()
+with explain_tab:
+    explanation_view()
 with compare_tab:
     evaluation_panel.render_comparison(controller)
 

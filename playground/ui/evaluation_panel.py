@@ -12,7 +12,7 @@ from playground.controller import PlaygroundController
 from playground.data import Dataset
 from playground.evaluation import METRIC_NAMES, evaluate
 from playground.runs import settings_table
-from playground.training import Snapshot
+from playground.training import Snapshot, Status
 from playground.ui.controls import PENDING_SPEC
 from playground.views.curves import overlay_figure
 from playground.views.evaluation_figures import (
@@ -27,8 +27,19 @@ EXPLAIN_MODELS = "explain_models"  # job id -> a Keras model rebuilt from the jo
 CHART_CONFIG = {"displayModeBar": False}
 
 
-def render_evaluation(snapshot: Snapshot, dataset: Dataset) -> None:
-    """Test-split metrics and the confusion matrix, or the regression scatter plots."""
+def evaluated_when(snapshot: Snapshot, refresh_seconds: float) -> str:
+    """Which epoch the numbers are from, and, when that is not the run's epoch, that the run is further on."""
+    when = f"after epoch {snapshot.probe_epoch:,}"
+    if snapshot.status in (Status.STARTING, Status.RUNNING):
+        return f"{when} of the run now at {snapshot.epoch:,}; refreshes every {refresh_seconds:g} s while training"
+    if snapshot.probe_epoch != snapshot.epoch:
+        return f"{when} (the run is at epoch {snapshot.epoch:,})"
+    return when
+
+
+def render_evaluation(snapshot: Snapshot, dataset: Dataset, *, refresh_seconds: float) -> None:
+    """Test-split metrics and the confusion matrix, or the regression scatter plots. The page refreshes them
+    every ``refresh_seconds`` while training, and once more when the run pauses or ends."""
     if snapshot.test_outputs is None or snapshot.epoch == 0:
         st.caption("Train for an epoch or more to evaluate the network on the test split.")
         return
@@ -36,7 +47,7 @@ def render_evaluation(snapshot: Snapshot, dataset: Dataset) -> None:
     if evaluation.message:
         st.warning(evaluation.message, icon=":material/warning:")
         return
-    st.caption(f"On the {len(dataset.x_test):,} test rows, after epoch {snapshot.probe_epoch:,} "
+    st.caption(f"On the {len(dataset.x_test):,} test rows, {evaluated_when(snapshot, refresh_seconds)} "
                "(scikit-learn's metrics; precision, recall and F1 are macro averages over the classes).")
     with st.container(horizontal=True, key="test_metrics"):
         for name, value in evaluation.metrics.items():

@@ -4,8 +4,13 @@ heatmaps and loss curve. Each function only reads a snapshot and calls the libra
 
 from __future__ import annotations
 
+import base64
+import io
+from html import escape
+
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from playground.controller import GRID_RESOLUTION, PCA, PlaygroundController
 from playground.data import Dataset
@@ -16,6 +21,12 @@ from playground.views.boundary import boundary_picture, neuron_images, to_colour
 from playground.views.curves import METRIC_LABELS, loss_figure
 from playground.views.diagram_svg import diagram_svg
 from playground.views.network_layout import layout_for_spec, weights_fit
+
+# The output picture and the loss chart have fixed sizes in CSS pixels: nothing around them moves when they are
+# redrawn, and the row of live views wraps (rather than overlaps) on a narrow window.
+BOUNDARY_PIXELS = 250
+CURVE_WIDTH = 270
+CURVE_HEIGHT = 300
 
 STATUS_TEXT = {
     Status.IDLE: "Ready: press Play to train, or Step for one epoch.",
@@ -31,6 +42,13 @@ def chart_config(snapshot: Snapshot) -> dict:
     """Static charts while training (no hover or zoom layers to rebuild 4 times a second: about a third less
     browser work per update), interactive ones when paused or done, when hovering a link is worth it."""
     return {"displayModeBar": False, "staticPlot": snapshot.status in (Status.RUNNING, Status.STARTING)}
+
+
+def outputs_caught_up(snapshot: Snapshot) -> bool:
+    """Whether the snapshot's outputs (probe, test split) are of its last epoch, or never will be. A page that
+    redraws once when a run pauses or ends waits for this: the job publishes the outputs of the last epoch just
+    after it says it finished, and a redraw in between would show older ones until the next run."""
+    return snapshot.probe_epoch >= snapshot.epoch or not snapshot.history or snapshot.status == Status.FAILED
 
 
 def format_metric(metric: str, value: float | None) -> str:
@@ -146,11 +164,31 @@ def render_boundary(snapshot: Snapshot, spec: RunSpec, dataset: Dataset, *, show
                                labels_train=labels_train, points_test=points_test,
                                labels_test=labels_test, show_test=show_test, discretize=discretize,
                                resolution=GRID_RESOLUTION, size=300)
-    with st.container(key="boundary_box"):
-        st.image(picture, width=270, caption=caption)
+    with st.container(key="boundary_box", width=BOUNDARY_PIXELS):
+        st.markdown(picture_html(picture, "The model's output over the plane, with the data points"),
+                    unsafe_allow_html=True)
+        st.caption(caption)
+
+
+def picture_html(picture: np.ndarray, alt: str) -> str:
+    """The picture inline, as a data URI in a box of fixed size. Not st.image: its media URL is dropped at the
+    next refresh, 5 times a second, and a browser still fetching it showed a broken image and a shrunken box.
+    An inline picture arrives with the page update, and the browser swaps the old one for it when it is decoded.
+    JPEG: about 6 times cheaper to encode than PNG, and what st.image sent."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(picture, dtype=np.uint8)).save(buffer, format="JPEG", quality=90)
+    source = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    size = BOUNDARY_PIXELS
+    return (f'<img class="pg-boundary" src="{source}" width="{size}" height="{size}" alt="{escape(alt)}" '
+            f'style="display:block; width:{size}px; height:{size}px; border-radius:4px">')
 
 
 def render_curve(snapshot: Snapshot, *, log_scale: bool, smoothing: float) -> None:
-    figure = loss_figure(snapshot.history, snapshot.metric, log_scale=log_scale, smoothing=smoothing, height=300)
-    with st.container(key="loss_curve_box"):
-        st.plotly_chart(figure, key="loss_curve", config=chart_config(snapshot))
+    figure = loss_figure(snapshot.history, snapshot.metric, log_scale=log_scale, smoothing=smoothing,
+                         height=CURVE_HEIGHT)
+    # st.plotly_chart's element id hashes the figure, so every refresh mounts a new chart in the browser, and a
+    # chart mounted without a width in its layout stays hidden until the browser has measured its box (a blink
+    # at each refresh). With the width given, the new chart is drawn at once, at the same size.
+    figure.update_layout(width=CURVE_WIDTH)
+    with st.container(key="loss_curve_box", width=CURVE_WIDTH):
+        st.plotly_chart(figure, key="loss_curve", config=chart_config(snapshot), width=CURVE_WIDTH)
