@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.spec import RunSpec
+from tests.test_page_teaching_a import formulas as page_formulas
 
 APP = str(pathlib.Path(__file__).parent.parent / "app.py")
 
@@ -159,7 +160,7 @@ def test_the_forward_page_steps_through_the_network_trained_on_the_playground():
     app.segmented_control(key="forward_source").set_value("My trained network").run()
     app.number_input(key="forward_sample").set_value(7).run()
     assert not app.exception, [exception.value for exception in app.exception]
-    formulas = [item.value.strip("$\n") for item in app.latex]
+    formulas = page_formulas(app)
     assert formulas[0].startswith(r"o_{0} = \mathrm{sigmoid}(")  # the chosen neuron, written out in full
     assert any(formula.startswith(r"h^{(1)} = \mathrm{tanh}(W^{(1)} x + b^{(1)}) = [") for formula in formulas)
     assert any("same values" in item.value for item in app.caption)
