@@ -202,3 +202,14 @@ def test_leaving_a_csv_for_a_table_forgets_the_csv_columns():
     assert not app.error, errors(app)
     spec = url_spec(app)
     assert (spec.dataset, spec.target, spec.columns, spec.problem) == ("iris", "", (), "multiclass")
+
+
+def test_a_multiclass_output_view_has_a_legend_of_its_classes():
+    from playground.views.boundary import class_legend
+
+    app = open_app({"dataset": "iris"})
+    (legend,) = [item.value for item in app.markdown if "pg-class-legend" in item.value]
+    names = ("setosa", "versicolor", "virginica")
+    for name, colour in class_legend(names):
+        assert f"background:{colour};" in legend and name in legend
+    assert not any("pg-class-legend" in item.value for item in open_app().markdown)  # binary: no legend

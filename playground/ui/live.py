@@ -17,7 +17,13 @@ from playground.data import Dataset
 from playground.slices import SlicePlane
 from playground.spec import RunSpec
 from playground.training import Snapshot, Status
-from playground.views.boundary import boundary_picture, neuron_images, to_colour_range, undecided_output
+from playground.views.boundary import (
+    boundary_picture,
+    class_legend_html,
+    neuron_images,
+    to_colour_range,
+    undecided_output,
+)
 from playground.views.curves import METRIC_LABELS, loss_figure
 from playground.views.diagram_svg import diagram_svg
 from playground.views.network_layout import layout_for_spec, weights_fit
@@ -167,6 +173,8 @@ def render_boundary(snapshot: Snapshot, spec: RunSpec, dataset: Dataset, *, show
     with st.container(key="boundary_box", width=BOUNDARY_PIXELS):
         st.markdown(picture_html(picture, "The model's output over the plane, with the data points"),
                     unsafe_allow_html=True)
+        if spec.problem == "multiclass":  # which colour is which class (iris, digits, ...)
+            st.markdown(class_legend_html(dataset.class_labels), unsafe_allow_html=True)
         st.caption(caption)
 
 
