@@ -45,8 +45,9 @@ class PlaygroundController:
     """Holds a session's spec, its uploaded CSV table, the id of its job in the process-wide registry and the
     runs it keeps for comparison."""
 
-    def __init__(self, registry: JobRegistry, spec: RunSpec):
+    def __init__(self, registry: JobRegistry, spec: RunSpec, owner: str | None = None):
         self.registry = registry
+        self.owner = owner  # the page's session: the registry drops its jobs soon after it ends
         self.spec = spec
         self.job_id: str | None = None
         self.csv_table: Table | None = None  # the uploaded file, read (dataset "csv" trains on it)
@@ -146,7 +147,8 @@ class PlaygroundController:
             loaded = self.data()
             if loaded.dataset is None:
                 raise ValueError(" ".join(loaded.messages))
-            job = self.registry.create(self.spec, dataset=loaded.dataset, probe_inputs=self.probe_inputs())
+            job = self.registry.create(self.spec, owner=self.owner, dataset=loaded.dataset,
+                                       probe_inputs=self.probe_inputs())
             self.job_id = job.id
         return job
 

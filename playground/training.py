@@ -8,6 +8,7 @@ stop, learning rate, epoch limit) are requests the thread takes up at the next e
 from __future__ import annotations
 
 import atexit
+import logging
 import math
 import threading
 import time
@@ -22,6 +23,8 @@ from playground.loss_watch import CHECK_EVERY, loss_warning, lower_learning_rate
 from playground.options import LIVE_OPTIONS
 from playground.snapshot import Snapshot, Status
 from playground.spec import RunSpec
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -212,6 +215,27 @@ class TrainingJob:
 
     # ---- the thread ---------------------------------------------------------------------------------------
     def _run(self) -> None:
+        _LOG.info("job %s: training thread started", self.id)
+        try:
+            self._train()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        """The thread is over: let go of what only training needed, and of everything once stopped (a stopped
+        job is being thrown away; one that ended on its own keeps its model for exports)."""
+        engine = self._engine
+        if engine is not None:
+            from playground.tf_leaks import forget_custom_gradients
+
+            forget_custom_gradients(engine.trainer.variables)
+        with self._condition:
+            status, epoch = self._state.status, max(len(self._state.history) - 1, 0)
+            if status == Status.STOPPED:
+                self._engine = self.model = None
+        _LOG.info("job %s: training thread ended, %s after %d epochs", self.id, status, epoch)
+
+    def _train(self) -> None:
         try:
             from playground.engine import Engine
 

@@ -1,12 +1,17 @@
 """Per-session state of the Playground page: the spec (synced with the URL) and the id of its training job.
 
 The page owns nothing but a spec and a job id in ``st.session_state``; the jobs live in one process-wide
-registry, which stops jobs whose page stopped polling.
+registry, which stops jobs whose session ended (the tab closed) or whose page stopped polling.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from playground.controller import PlaygroundController
 from playground.options import OPTIONS_BY_NAME
@@ -22,16 +27,43 @@ PRESENT = "present"  # the presentation-mode toggle's key, and its URL key
 
 @st.cache_resource
 def registry() -> JobRegistry:
-    """One registry per server process, shared by every session."""
-    return JobRegistry()
+    """One registry per server process, shared by every session; it drops the jobs of sessions that ended."""
+    _log_job_events()
+    return JobRegistry(is_owner_alive=session_alive)
+
+
+def session_alive(session_id: str) -> bool:
+    """Whether a session still has its browser connection. Streamlit keeps a disconnected session for a while
+    (server.disconnectedSessionTTL) in case the browser reconnects, but it is not active meanwhile. Without a
+    server (AppTest between runs) nothing says a session ended: alive."""
+    if not Runtime.exists():
+        return True
+    return bool(Runtime.instance().is_active_session(session_id))
+
+
+def session_id() -> str | None:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else None
+
+
+def _log_job_events() -> None:
+    """One line per job created, started, ended, paused or dropped (with why) in the server's log, unless
+    logging is configured already (then the lines go where the root logger sends them)."""
+    log = logging.getLogger("playground")
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.INFO)
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.__stderr__)  # the process's own: tests swap sys.stderr
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
 
 
 def controller() -> PlaygroundController:
     """The session's controller; on a session's first run its spec comes from the URL (bad parameters ->
-    one warning, defaults used)."""
+    one warning, defaults used). Its jobs are owned by the session, so they end soon after it does."""
     if CONTROLLER not in st.session_state:
         parsed = RunSpec.from_query(st.query_params.to_dict())
-        st.session_state[CONTROLLER] = PlaygroundController(registry(), parsed.spec)
+        st.session_state[CONTROLLER] = PlaygroundController(registry(), parsed.spec, owner=session_id())
         st.session_state[URL_MESSAGES] = parsed.messages
         st.session_state[HIDDEN] = parsed.hidden
         st.session_state[VIEW] = dict(parsed.view)
