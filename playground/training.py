@@ -253,6 +253,9 @@ class TrainingJob:
                 self._finish(Status.STOPPED, "stopped")
                 return
             engine.fit(self)
+            # The last epoch's weights and outputs first: a page that sees the run over redraws it once, and
+            # must then see its last epoch (it showed "after epoch 1" at epoch 60 otherwise).
+            self._publish_weights(engine, len(self._state.history) - 1, force=True)
             with self._condition:
                 if self._state.status in (Status.RUNNING, Status.PAUSED, Status.STARTING):
                     if self._state.stop_requested:
@@ -262,7 +265,6 @@ class TrainingJob:
                         reason = ("early stop: the test loss stopped improving"
                                   if epoch < self._state.epoch_limit else "reached the epoch limit")
                         self._finish(Status.FINISHED, f"{reason} after {epoch:,} epochs")
-            self._publish_weights(engine, len(self._state.history) - 1, force=True)
         except Exception as error:  # noqa: BLE001 - any failure must reach the UI, not die with the thread
             with self._condition:
                 self._finish(Status.FAILED, f"{type(error).__name__}: {error}")

@@ -254,3 +254,15 @@ def test_probe_of_a_network_without_hidden_layers(job):
     perceptron.step()
     assert perceptron.wait_until(lambda s: s.status == Status.PAUSED and s.epoch == 1, timeout=60)
     assert [p.shape for p in perceptron.snapshot().probe] == [(100, 1)]
+
+
+def test_a_finished_run_has_published_its_last_epoch():
+    # A page redraws once when it sees the run over: the outputs it draws must be the last epoch's.
+    for seed in (1, 2, 3):
+        job = TrainingJob(FAST.replace(epochs=15, seed=seed))
+        seen = []
+        job.start()
+        assert job.wait_until(lambda snapshot, seen=seen: seen.append(snapshot) or snapshot.status.is_over,
+                              timeout=120)
+        over = next(snapshot for snapshot in seen if snapshot.status.is_over)
+        assert over.epoch == 15 and over.probe_epoch == 15 and over.weights_epoch == 15
