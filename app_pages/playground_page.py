@@ -6,8 +6,8 @@ reads snapshots of it, refreshing the live views 4 times a second while it train
 
 import streamlit as st
 
-from playground.sources import NO_CSV_MESSAGE
-from playground.training import Status
+from playground.data.sources import NO_CSV_MESSAGE
+from playground.training.job import Status
 from playground.ui import controls, data_panel, evaluation_panel, exports, live, session, style
 
 REFRESH_SECONDS = 0.2  # 5 a second asked; at least 4 arrive in Chromium on 2 cores while training (bench/ui.py)

@@ -9,7 +9,7 @@ Usage::
 Reported after each job, with ``gc.collect()`` first (Python frees Keras models, which are reference cycles, at
 its next full collection anyway): the resident set size (VmRSS), the process's threads (/proc/self/status, so
 TensorFlow's own included) and Python's, the jobs, Keras models and TensorFlow graphs still alive, and
-TensorFlow's graph-mode custom gradients (see playground/tf_leaks.py). The first ``--warmup`` jobs are
+TensorFlow's graph-mode custom gradients (see playground/training/tf_leaks.py). The first ``--warmup`` jobs are
 excluded from the growth figures: TensorFlow and XLA build their caches and thread pools on first use.
 """
 
@@ -21,8 +21,8 @@ import json
 import threading
 import time
 
-from playground.registry import JobRegistry
 from playground.spec import RunSpec
+from playground.training.registry import JobRegistry
 
 DEFAULT_QUERY = "dataset=circle&layers=4,2&activation=tanh&lr=0.03&batch=10&optimizer=sgd&epochs=100000&seed=1"
 

@@ -15,7 +15,7 @@ Two problems are measured, one after the other in the same process so each ratio
 
 What is timed, and why it is a fair comparison:
 
-- *service*: a :class:`playground.training.TrainingJob` for N epochs, exactly as the app runs it: every epoch
+- *service*: a :class:`playground.training.job.TrainingJob` for N epochs, exactly as the app runs it: every epoch
   it evaluates loss and metric on the full train and test sets, publishes a history record and (throttled to
   every 0.1 s) a copy of the weights. The clock starts once the job has published epoch 1, so building the
   model and tracing/XLA-compiling its functions are left out as warm-up; it stops when the job's thread has
@@ -102,7 +102,7 @@ def load_spec(query: str):
 
 def service_rate(spec, dataset, epochs: int) -> tuple[float, int]:
     """Epochs per second of a TrainingJob after its first epoch, and the number of epochs timed."""
-    from playground.training import Status, TrainingJob
+    from playground.training.job import Status, TrainingJob
 
     if epochs < 2:
         raise ValueError("the service needs at least 2 epochs: the first one is warm-up")
@@ -130,7 +130,7 @@ def naive_rate(spec, dataset, epochs: int) -> tuple[float, bool]:
 
     Also returns whether Keras's default compile settings turned XLA on (they do not on a CPU-only machine).
     """
-    from playground.model import build_model, make_loss, make_optimizer
+    from playground.training.model import build_model, make_loss, make_optimizer
 
     model = build_model(spec, dataset.input_count, dataset.output_units)
     model.compile(optimizer=make_optimizer(spec), loss=make_loss(spec))
@@ -152,7 +152,7 @@ def measure(query: str, epochs: int, naive_epochs: int) -> Result:
     """Service, then naive, on one problem (the same data for both)."""
     import keras
 
-    from playground.sources import load_data
+    from playground.data.sources import load_data
 
     spec = load_spec(query)
     dataset = load_data(spec).dataset

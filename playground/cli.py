@@ -58,7 +58,7 @@ def _fail(message: str) -> int:
 
 
 def _csv_table(path: str, accept_repairs: bool):
-    from playground.csv_table import read_csv
+    from playground.data.csv_reading import read_csv
 
     try:
         data = Path(path).read_bytes()
@@ -92,7 +92,7 @@ def _spec_and_table(args: argparse.Namespace):
         target = args.target if args.target is not None else spec.target
         spec = spec.replace(dataset="csv", target=target)
         if "problem" not in urllib.parse.parse_qs(args.query):
-            from playground.tabular import detect_problem
+            from playground.data.tables import detect_problem
 
             column = spec.target or table.target
             if column in table.frame.columns:  # otherwise load_data says the column is missing
@@ -110,7 +110,7 @@ def train_command(args: argparse.Namespace) -> int:
         spec, table = _spec_and_table(args)
     except BadInput as error:
         return _fail(str(error))
-    from playground.sources import load_data
+    from playground.data.sources import load_data
 
     loaded = load_data(spec, table)
     if loaded.dataset is None:
@@ -118,7 +118,7 @@ def train_command(args: argparse.Namespace) -> int:
     for note in loaded.messages:
         print(f"playground: note: {note}", file=sys.stderr)
 
-    from playground.training import run_to_end  # TensorFlow loads only once the input is known to be good
+    from playground.training.job import run_to_end  # TensorFlow loads only once the input is known to be good
 
     job, snapshot = run_to_end(spec, dataset=loaded.dataset, timeout=args.timeout)
     history = [{key: _finite(value) for key, value in record.items()} for record in snapshot.history]
@@ -149,7 +149,7 @@ def _test_metrics(dataset, snapshot) -> dict[str, float | None]:
     """Accuracy, precision, recall, F1 (ROC AUC) or MAE, RMSE, R² of the final model on the test split."""
     if snapshot.test_outputs is None:
         return {}
-    from playground.evaluation import evaluate
+    from playground.training.evaluation import evaluate
 
     return {name: _finite(float(value)) for name, value in evaluate(dataset, snapshot.test_outputs).metrics.items()}
 

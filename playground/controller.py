@@ -10,15 +10,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from playground.data import feature_matrix, grid_points
+from playground.data.planes import SlicePlane, feature_plane, pca_plane
+from playground.data.points import feature_matrix, grid_points
+from playground.data.sources import DataResult, data_key, load_data, table_of
+from playground.data.tables import Table
 from playground.options import OPTIONS
-from playground.registry import JobRegistry
-from playground.runs import RunRecord, kept, record_of
-from playground.slices import SlicePlane, feature_plane, pca_plane
-from playground.sources import DataResult, data_key, load_data, table_of
 from playground.spec import LIVE_OPTIONS, RunSpec
-from playground.tabular import Table
-from playground.training import Snapshot, Status, TrainingJob, preload_engine
+from playground.training.job import Snapshot, Status, TrainingJob
+from playground.training.process import preload_engine
+from playground.training.registry import JobRegistry
+from playground.training.runs import RunRecord, kept, record_of
 
 GRID_RESOLUTION = 100  # the decision-boundary heatmap, as TensorFlow Playground's
 PCA = "pca"  # the plane choice for the first two principal components; otherwise a pair of input indices

@@ -32,10 +32,10 @@ from playground.choices import (
     OUTPUT_ACTIVATION_CHOICES,
     REGULARIZATION_CHOICES,
 )
-from playground.data import GENERATORS
+from playground.data.points import GENERATORS
+from playground.data.tables import BUILTIN_TABLES
 from playground.options import TABLE_PROBLEMS
 from playground.spec import RunSpec
-from playground.tabular import BUILTIN_TABLES
 
 if TYPE_CHECKING:
     import keras
@@ -65,7 +65,7 @@ def keras_script(spec: RunSpec, csv_name: str = "") -> str:
     if problems:
         raise ValueError("cannot export an invalid run spec: " + "; ".join(problems))
     model_parts = ["_KERNEL", "layer_seed"] + (["binary_step"] if "binary_step" in spec.activations else [])
-    seed_code, seed_names = _definitions("playground.model", model_parts)
+    seed_code, seed_names = _definitions("playground.training.model", model_parts)
     parts = {"data_note": "", "imports": "", "arguments": "", "load_arguments": "", "model_arguments": "",
              "usage": f"Usage: python <this script> [--epochs N]   (default: {spec.epochs}, the run's epoch limit)"}
     data_parts, data_names = _table_parts(spec, csv_name) if spec.is_table else _point_parts(spec)
@@ -99,7 +99,7 @@ def _template(name: str) -> string.Template:
 def _point_parts(spec: RunSpec) -> tuple[dict[str, Any], list[str]]:
     """The script template's data parts for 2-D points, and the names the copied code defines."""
     generator = GENERATORS[spec.dataset].__name__
-    data_code, data_names = _definitions("playground.data", [generator, "feature_matrix"])
+    data_code, data_names = _definitions("playground.data.points", [generator, "feature_matrix"])
     data_section = _template("points_data.py.tmpl").substitute(
         data_code=data_code,
         dataset=spec.dataset,
@@ -122,12 +122,12 @@ def _point_parts(spec: RunSpec) -> tuple[dict[str, Any], list[str]]:
 
 def _table_parts(spec: RunSpec, csv_name: str) -> tuple[dict[str, Any], list[str]]:
     """The script template's data parts for a table (built in or CSV), and the names the copied code defines."""
-    helpers, data_names = _definitions("playground.tabular", ["_encode_target", "_numeric_features"])
+    helpers, data_names = _definitions("playground.data.tables", ["_encode_target", "_numeric_features"])
     imports = ["import pandas as pd  # noqa: E402", "import sklearn.datasets  # noqa: E402",
                "from sklearn.model_selection import train_test_split  # noqa: E402"]
     parts = {"needs": "numpy, pandas, scikit-learn and Keras"}
     if spec.dataset == "csv":
-        coerce_code, coerce_names = _definitions("playground.csv_table", ["_coerce"])
+        coerce_code, coerce_names = _definitions("playground.data.csv_reading", ["_coerce"])
         data_names += coerce_names
         read_table = _template("read_csv.py.tmpl").substitute(coerce_code=coerce_code)
         settings = ["# The data: the rows of a CSV file.",
@@ -345,7 +345,7 @@ def load_model_bytes(data: bytes) -> keras.Model:
     """A model from ``model_bytes``, loaded with Keras's safe mode on (no arbitrary code is run)."""
     import keras
 
-    import playground.model  # noqa: F401 (registers the binary_step activation for deserialisation)
+    import playground.training.model  # noqa: F401 (registers the binary_step activation for deserialisation)
 
     with tempfile.TemporaryDirectory() as directory:
         path = pathlib.Path(directory) / "model.keras"

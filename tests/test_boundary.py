@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from playground.data import grid_points
+from playground.data.points import grid_points
 from playground.views import boundary, colors, figures
 
 GRID = grid_points(100)

@@ -6,9 +6,15 @@ import pytest
 
 from playground.choices import OUTPUT_ACTIVATION_CHOICES
 from playground.export import keras_script
-from playground.model import activation_function, build_model, keras_object, make_loss, make_optimizer
 from playground.options import OPTIONS, OPTIONS_BY_NAME, REGRESSION_DATASETS, TABLE_PROBLEMS
 from playground.spec import RunSpec
+from playground.training.model import (
+    activation_function,
+    build_model,
+    keras_object,
+    make_loss,
+    make_optimizer,
+)
 
 # The problem each loss fits (the spec would repair a loss that does not fit the problem).
 LOSS_PROBLEMS = {"sparse_categorical_crossentropy": {"problem": "multiclass", "dataset": "spiral"},

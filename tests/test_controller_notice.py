@@ -3,8 +3,8 @@
 import pytest
 
 from playground.controller import PlaygroundController, reset_notice
-from playground.registry import JobRegistry
 from playground.spec import RunSpec
+from playground.training.registry import JobRegistry
 
 
 @pytest.mark.parametrize(("labels", "notice"), [

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from playground.data import DOMAIN, feature_matrix, generate_points, grid_points, make_dataset
+from playground.data.points import DOMAIN, feature_matrix, generate_points, grid_points, make_dataset
 from playground.options import CLASSIFICATION_DATASETS
 from playground.options import POINT_DATASETS as DATASETS
 from playground.spec import RunSpec

@@ -94,7 +94,7 @@ def test_link_weights_and_biases_come_from_the_right_entries():
 
 
 def test_weights_of_a_keras_model_match_its_dense_kernels():
-    from playground.model import build_model
+    from playground.training.model import build_model
 
     spec = RunSpec(initializer="playground", seed=5)
     weights = tuple(build_model(spec, 2, 1).get_weights())  # Dense kernels and biases only: no Dropout here

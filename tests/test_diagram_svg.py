@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import ImageFont
 
-from playground.data import grid_points
+from playground.data.points import grid_points
 from playground.spec import RunSpec
 from playground.views.boundary import boundary_picture
 from playground.views.colors import BLUE, ORANGE

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from sklearn import metrics
 
-from playground.data import Dataset
-from playground.evaluation import METRIC_NAMES, evaluate, mean_baseline_r2
-from playground.tabular import TabularDataset
+from playground.data.points import Dataset
+from playground.data.tables import TabularDataset
+from playground.training.evaluation import METRIC_NAMES, evaluate, mean_baseline_r2
 from playground.views.curves import MAX_POINTS
 from playground.views.evaluation_figures import (
     MAX_BARS,

@@ -2,16 +2,16 @@ import keras
 import numpy as np
 import pytest
 
-from playground.explain import (
+from playground.data.tables import load_builtin, prepare
+from playground.spec import RunSpec
+from playground.teaching.explain import (
     explained_output,
     integrated_gradients,
     load_weights,
     model_from_weights,
     output_gradients,
 )
-from playground.model import build_model, dense_layers
-from playground.spec import RunSpec
-from playground.tabular import load_builtin, prepare
+from playground.training.model import build_model, dense_layers
 
 
 def _weights_of(model: keras.Model) -> tuple[np.ndarray, ...]:

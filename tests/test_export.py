@@ -12,11 +12,11 @@ import keras
 import numpy as np
 import pytest
 
-from playground.data import make_dataset
+from playground.data.points import make_dataset
 from playground.export import history_csv, keras_script, load_model_bytes, model_bytes, spec_json
-from playground.model import build_model, compiled_model
 from playground.options import ACTIVATIONS, INITIALIZERS, POINT_DATASETS
 from playground.spec import RunSpec
+from playground.training.model import build_model, compiled_model
 
 PROJECT = pathlib.Path(__file__).resolve().parents[1]
 

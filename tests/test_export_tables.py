@@ -14,11 +14,11 @@ import pytest
 from csv_samples import pima_csv
 from test_export import assert_same_model, imported_modules
 
-from playground.csv_table import read_csv
+from playground.data.csv_reading import read_csv
+from playground.data.sources import load_data
 from playground.export import keras_script
-from playground.model import build_model
-from playground.sources import load_data
 from playground.spec import RunSpec
+from playground.training.model import build_model
 
 PROJECT = pathlib.Path(__file__).resolve().parents[1]
 TABLE_IMPORTS = {"argparse", "os", "keras", "numpy", "pandas", "sklearn.datasets", "sklearn.model_selection"}

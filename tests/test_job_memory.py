@@ -1,15 +1,15 @@
 """Dropped jobs give back their threads, models, graphs and memory (bench/job_memory.py drives the jobs).
 
 Counts and bytes, never times. Before the fix each job left its training graph behind (TensorFlow's gradient
-registry kept it: playground/tf_leaks.py), about 3.5 MB a job on this problem without XLA.
+registry kept it: playground/training/tf_leaks.py), about 3.5 MB a job on this problem without XLA.
 """
 
 import statistics
 
 from bench.job_memory import census, run
-from playground.registry import JobRegistry
 from playground.spec import RunSpec
-from playground.training import Status
+from playground.training.job import Status
+from playground.training.registry import JobRegistry
 
 RSS_MARGIN_MB_PER_JOB = 1.5  # measured: about 0 with the fix (RSS wobbles by ~10 MB), 3.5 without
 

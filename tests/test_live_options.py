@@ -4,7 +4,7 @@ import pytest
 
 from playground.options import LIVE_OPTIONS, OPTIONS
 from playground.spec import RunSpec
-from playground.training import Status, TrainingJob
+from playground.training.job import Status, TrainingJob
 
 SPEC = RunSpec.from_query("samples=200&epochs=100000").spec
 

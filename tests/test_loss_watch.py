@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from playground.loss_watch import WINDOW, loss_trouble, loss_warning, lower_learning_rate
+from playground.training.loss_watch import WINDOW, loss_trouble, loss_warning, lower_learning_rate
 
 START = 0.7  # about the untrained loss of a binary cross-entropy
 

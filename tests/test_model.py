@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from playground.model import binary_step, build_model, compiled_model, dense_layers
 from playground.options import ACTIVATIONS
 from playground.spec import RunSpec
+from playground.training.model import binary_step, build_model, compiled_model, dense_layers
 
 
 def test_layer_sizes_and_parameter_count_of_the_default_network():

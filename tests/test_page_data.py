@@ -8,7 +8,7 @@ from csv_samples import BAD_CSV, pima_csv
 from streamlit.testing.v1 import AppTest
 from test_page_playground import epoch, open_app, url_spec, wait_for_first_epoch
 
-from playground.sources import NO_CSV_MESSAGE
+from playground.data.sources import NO_CSV_MESSAGE
 from tests.test_page_teaching_a import formulas
 
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from playground.snapshot import Snapshot, Status
-from playground.training import TrainingJob
+from playground.training.job import TrainingJob
+from playground.training.snapshot import Snapshot, Status
 from playground.ui.live import outputs_caught_up
 from tests.test_page_playground import epoch, open_app, status_line
 

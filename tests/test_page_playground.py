@@ -169,7 +169,7 @@ def test_the_forward_page_steps_through_the_network_trained_on_the_playground():
 def test_a_bouncing_loss_shows_its_warning_under_the_status_line(monkeypatch):
     import dataclasses
 
-    from playground.training import TrainingJob
+    from playground.training.job import TrainingJob
 
     text = ("The loss is bouncing up and down instead of settling: the learning rate 10 is probably too high "
             "(each step jumps past the valley floor). Lower it (try 0.3); if the loss then stays high, press "

@@ -7,12 +7,12 @@ import pytest
 from csv_samples import BAD_CSV, pima_csv
 
 from playground.cli import main
-from playground.csv_table import read_csv
-from playground.evaluation import evaluate, mean_baseline_r2
-from playground.sources import NO_CSV_MESSAGE, load_data
+from playground.data.csv_reading import read_csv
+from playground.data.sources import NO_CSV_MESSAGE, load_data
+from playground.data.tables import prepare
 from playground.spec import RunSpec
-from playground.tabular import prepare
-from playground.training import run_to_end
+from playground.training.evaluation import evaluate, mean_baseline_r2
+from playground.training.job import run_to_end
 
 
 def train(query: str):

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from playground.registry import JobRegistry
 from playground.spec import RunSpec
-from playground.training import Status
+from playground.training.job import Status
+from playground.training.registry import JobRegistry
 
 FAST = RunSpec.from_query("samples=200&epochs=100000").spec
 GRACE = 10.0

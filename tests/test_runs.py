@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from playground.controller import GRID_RESOLUTION, PCA, PlaygroundController
-from playground.registry import JobRegistry
-from playground.runs import RunRecord, kept, settings_table
 from playground.spec import RunSpec
+from playground.training.registry import JobRegistry
+from playground.training.runs import RunRecord, kept, settings_table
 
 IRIS = RunSpec.from_query("dataset=iris&layers=4&activation=relu&optimizer=adam&lr=0.03&epochs=3").spec
 
@@ -96,7 +96,7 @@ def test_a_run_changed_while_training_is_kept_as_stopped(controller):
 
 
 def test_constant_inputs_or_one_training_row_fall_back_to_a_feature_plane(controller):
-    from playground.csv_table import read_csv
+    from playground.data.csv_reading import read_csv
 
     constant, _ = read_csv(b"a,b,c,y\n" + b"1,2,3,0\n1,2,3,1\n" * 15)
     controller.set_csv("constant.csv", constant)

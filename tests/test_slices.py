@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 
-from playground.data import DOMAIN, Dataset, grid_points
-from playground.slices import default_plane, feature_plane, pca_plane
-from playground.tabular import load_builtin, prepare
+from playground.data.planes import default_plane, feature_plane, pca_plane
+from playground.data.points import DOMAIN, Dataset, grid_points
+from playground.data.tables import load_builtin, prepare
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from csv_samples import PIMA_COLUMNS, pima_csv
 
-from playground.csv_table import MAX_CSV_ROWS, read_csv
-from playground.tabular import BUILTIN_TABLES, TabularDataset, class_balance, load_builtin, prepare
+from playground.data.csv_reading import MAX_CSV_ROWS, read_csv
+from playground.data.tables import BUILTIN_TABLES, TabularDataset, class_balance, load_builtin, prepare
 
 
 def read_ok(data: bytes):

@@ -114,8 +114,8 @@ def test_formulas_are_inline_math_that_can_break_even_inside_a_vector():
 
 
 def test_a_playground_snapshot_becomes_a_network_that_keras_agrees_with():
-    from playground.model import build_model
     from playground.spec import RunSpec
+    from playground.training.model import build_model
 
     spec = RunSpec.from_query("layers=12,3&activation=relu,tanh&features=x1,x2,x1x2").spec
     model = build_model(spec, 3, 1)

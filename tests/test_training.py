@@ -4,10 +4,10 @@ import time
 import numpy as np
 import pytest
 
-from playground.data import grid_points
-from playground.registry import JobRegistry
+from playground.data.points import grid_points
 from playground.spec import RunSpec
-from playground.training import Status, TrainingJob, run_to_end
+from playground.training.job import Status, TrainingJob, run_to_end
+from playground.training.registry import JobRegistry
 
 FAST = RunSpec.from_query("samples=200&epochs=1000").spec
 
@@ -125,7 +125,7 @@ def test_a_bouncing_loss_is_reported_before_anything_becomes_nan():
 
 
 def test_the_default_run_is_never_reported():
-    from playground.loss_watch import loss_warning
+    from playground.training.loss_watch import loss_warning
 
     _, snapshot = run_to_end(RunSpec(), epochs=300, timeout=240)
     assert snapshot.status == Status.FINISHED and snapshot.warning == ""
@@ -153,7 +153,7 @@ def test_lowering_the_learning_rate_live_clears_the_warning_once_the_loss_settle
 
 
 def test_an_exception_in_the_thread_surfaces_as_failed(job, monkeypatch):
-    from playground import engine
+    from playground.training import engine
 
     calls = {"count": 0}
     original = engine.Engine.results  # called once per published epoch

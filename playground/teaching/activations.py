@@ -14,8 +14,8 @@ import numpy as np
 import plotly.graph_objects as go
 import tensorflow as tf
 
-from playground.model import activation_function
 from playground.options import ACTIVATIONS
+from playground.training.model import activation_function
 from playground.views.colors import CLASS_COLORS
 
 

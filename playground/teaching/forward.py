@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from playground.model import activation_function
+from playground.training.model import activation_function
 from playground.views.diagram_svg import escape
 
 WORKED_EXAMPLE_INPUTS = (2.0, 3.0)
@@ -96,7 +96,7 @@ def starting_weight(layer: int, source: int, unit: int, layer_count: int) -> flo
 
 
 def activate(name: str, pre_activation: np.ndarray) -> np.ndarray:
-    """Keras's own activation (``playground.model.activation_function``) applied in float64."""
+    """Keras's own activation (``playground.training.model.activation_function``) applied in float64."""
     tensor = keras.ops.convert_to_tensor(np.asarray(pre_activation, dtype=np.float64), dtype="float64")
     return np.asarray(keras.ops.convert_to_numpy(activation_function(name)(tensor)), dtype=np.float64)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import streamlit as st
 
+from playground.data.tables import Table, detect_problem
 from playground.options import (
     CLASSIFICATION_DATASETS,
     GROUPS,
@@ -22,7 +23,6 @@ from playground.options import (
     format_number,
 )
 from playground.spec import Parsed, RunSpec
-from playground.tabular import Table, detect_problem
 from playground.ui.dataset_picker import pick_dataset
 
 KEY_PREFIX = "w_"

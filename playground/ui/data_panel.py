@@ -6,10 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.controller import PlaygroundController
-from playground.csv_table import MAX_CSV_BYTES, MAX_CSV_ROWS, read_csv
+from playground.data.csv_reading import MAX_CSV_BYTES, MAX_CSV_ROWS, read_csv
+from playground.data.sources import DataResult
+from playground.data.tables import BUILTIN_TABLES
 from playground.options import PROBLEM_LABELS
-from playground.sources import DataResult
-from playground.tabular import BUILTIN_TABLES
 from playground.ui.controls import widget_key
 from playground.views.tables import balance_rows, digit_thumbnails, missing_counts
 

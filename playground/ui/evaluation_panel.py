@@ -9,10 +9,10 @@ import numpy as np
 import streamlit as st
 
 from playground.controller import PlaygroundController
-from playground.data import Dataset
-from playground.evaluation import METRIC_NAMES, evaluate
-from playground.runs import settings_table
-from playground.training import Snapshot, Status
+from playground.data.points import Dataset
+from playground.training.evaluation import METRIC_NAMES, evaluate
+from playground.training.job import Snapshot, Status
+from playground.training.runs import settings_table
 from playground.ui.controls import PENDING_SPEC
 from playground.views.curves import overlay_figure
 from playground.views.evaluation_figures import (
@@ -74,7 +74,7 @@ def render_history(snapshot: Snapshot) -> None:
 
 def _explain_model(controller: PlaygroundController, snapshot: Snapshot, dataset: Dataset):
     """A Keras model with the snapshot's weights, built once per job (the training thread keeps its own)."""
-    from playground.explain import load_weights, model_from_weights
+    from playground.teaching.explain import load_weights, model_from_weights
 
     models = st.session_state.setdefault(EXPLAIN_MODELS, {})
     model = models.get(snapshot.job_id)
@@ -98,7 +98,7 @@ def render_explanation(controller: PlaygroundController, snapshot: Snapshot, dat
     if snapshot.weights is None or snapshot.epoch == 0 or len(dataset.x_test) == 0:
         st.caption("Train the network first; then pick a test row to see which inputs drove its prediction.")
         return
-    from playground.explain import explained_output, integrated_gradients
+    from playground.teaching.explain import explained_output, integrated_gradients
 
     row = st.number_input("Test row", 0, len(dataset.x_test) - 1, 0, step=1, key="explain_row",
                           help="Which row of the test split to explain.")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from playground import export
 from playground.controller import PlaygroundController
-from playground.training import Snapshot, Status
+from playground.training.job import Snapshot, Status
 from playground.views import diagram, figures, network_layout
 
 PNG, SVG = "image/png", "image/svg+xml"

@@ -13,10 +13,10 @@ import streamlit as st
 from PIL import Image
 
 from playground.controller import GRID_RESOLUTION, PCA, PlaygroundController
-from playground.data import Dataset
-from playground.slices import SlicePlane
+from playground.data.planes import SlicePlane
+from playground.data.points import Dataset
 from playground.spec import RunSpec
-from playground.training import Snapshot, Status
+from playground.training.job import Snapshot, Status
 from playground.views.boundary import (
     boundary_picture,
     class_legend_html,

@@ -15,8 +15,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from playground.controller import PlaygroundController
 from playground.options import OPTIONS_BY_NAME
-from playground.registry import JobRegistry
 from playground.spec import HIDE_SUFFIX, RunSpec
+from playground.training.registry import JobRegistry
 
 CONTROLLER = "controller"
 URL_MESSAGES = "url_messages"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.data import DOMAIN, generate_points
+from playground.data.points import DOMAIN, generate_points
 from playground.options import REGRESSION_DATASETS
 from playground.views import colors
 from playground.views.diagram_svg import escape

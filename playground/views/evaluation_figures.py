@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.evaluation import Evaluation
+from playground.training.evaluation import Evaluation
 from playground.views.curves import METRIC_LABELS, TEST_COLOR, TRAIN_COLOR, _thinned, history_arrays
 
 POSITIVE_COLOR, NEGATIVE_COLOR = "#0877bd", "#f59322"  # the playground's blue and orange

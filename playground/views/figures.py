@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from playground.data import DOMAIN
+from playground.data.points import DOMAIN
 from playground.views import boundary, colors
 from playground.views.curves import METRIC_LABELS
 

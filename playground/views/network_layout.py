@@ -47,7 +47,7 @@ class Link:
 @dataclass(frozen=True)
 class Layer:
     index: int
-    name: str  # "inputs", "hidden_1", ..., "output" (the Keras layer names of playground.model)
+    name: str  # "inputs", "hidden_1", ..., "output" (the Keras layer names of playground.training.model)
     units: int
     activation: str | None  # None for the inputs
     title: str  # "tanh(Σ n[X·w]+b) = 4 out", "inputs = 2"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from playground.data import Dataset
-from playground.tabular import class_balance
+from playground.data.points import Dataset
+from playground.data.tables import class_balance
 
 
 def digit_thumbnails(images: np.ndarray, size: int = 48) -> list[np.ndarray]:

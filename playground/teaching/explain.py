@@ -93,7 +93,7 @@ def load_weights(model: keras.Model, weights: Sequence[np.ndarray]) -> keras.Mod
     """Set the Dense layers' kernels and biases from a flat (W1, b1, W2, b2, ...) tuple, as
     ``Engine.weights()`` publishes them; returns the model. Reusing one model across snapshots avoids
     rebuilding a Keras graph for every epoch."""
-    from playground.model import dense_layers
+    from playground.training.model import dense_layers
 
     layers = dense_layers(model)
     if len(weights) != 2 * len(layers):
@@ -108,6 +108,6 @@ def load_weights(model: keras.Model, weights: Sequence[np.ndarray]) -> keras.Mod
 def model_from_weights(spec: RunSpec, input_count: int, output_units: int,
                        weights: Sequence[np.ndarray]) -> keras.Model:
     """The spec's model with the given weights (a training snapshot) in place of its initial ones."""
-    from playground.model import build_model
+    from playground.training.model import build_model
 
     return load_weights(build_model(spec, input_count, output_units), weights)

@@ -11,18 +11,23 @@ loop every epoch.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from playground.data import Dataset
-from playground.model import build_model, dense_layers, make_loss, make_optimizer
+from playground.data.points import Dataset
 from playground.spec import RunSpec
+from playground.training.model import build_model, dense_layers, make_loss, make_optimizer
 
-if TYPE_CHECKING:
-    from playground.training import TrainingJob
+
+class EpochListener(Protocol):
+    """Who the engine reports to after each epoch (the training job), as Keras's ``fit`` reports to a callback:
+    the engine knows this method only, not its owner."""
+
+    def on_epoch_end(self, epoch: int, results: dict[str, float], engine: Engine, fit_loss: float) -> bool:
+        """Take the epoch's results; return False to stop training."""
 
 # fit() is given this many epochs; the job's own (live) epoch limit stops it earlier.
 MAX_EPOCHS = 100_000
@@ -86,7 +91,7 @@ def epoch_pipeline(dataset: Dataset, seed: int) -> tf.data.Dataset:
 
 
 class Engine:
-    """Builds the model for a spec and runs ``Model.fit`` on behalf of a :class:`TrainingJob`."""
+    """Builds the model for a spec and runs ``Model.fit``, reporting each epoch to an :class:`EpochListener`."""
 
     def __init__(self, spec: RunSpec, dataset: Dataset):
         self.spec = spec
@@ -175,8 +180,8 @@ class Engine:
         """Early-stop patience, live (0: off); the epochs waited so far still count."""
         self._early_stop.patience = int(patience)
 
-    def fit(self, job: TrainingJob) -> None:
-        callbacks: list[keras.callbacks.Callback] = [_PublishEachEpoch(job, self), self._early_stop]
+    def fit(self, listener: EpochListener) -> None:
+        callbacks: list[keras.callbacks.Callback] = [_PublishEachEpoch(listener, self), self._early_stop]
         self.trainer.fit(self.pipeline, epochs=MAX_EPOCHS, steps_per_epoch=1, verbose=0, callbacks=callbacks,
                          shuffle=False)  # the pipeline shuffles, seeded
 
@@ -202,9 +207,9 @@ class _EarlyStopWhenPatient(keras.callbacks.EarlyStopping):
 class _PublishEachEpoch(keras.callbacks.Callback):
     """Publishes each epoch's results to the job and carries out its controls (pause, stop, rate)."""
 
-    def __init__(self, job: TrainingJob, engine: Engine):
+    def __init__(self, listener: EpochListener, engine: Engine):
         super().__init__()
-        self.job = job
+        self.listener = listener
         self.engine = engine
 
     def on_epoch_end(self, epoch, logs=None):
@@ -212,5 +217,5 @@ class _PublishEachEpoch(keras.callbacks.Callback):
         results = self.engine.results(logs.pop("evaluation"))
         logs["test_loss"] = results["test_loss"]  # for EarlyStopping, which runs after this callback
         fit_loss = float(logs.get("loss", 0.0))
-        if not self.job.on_epoch_end(epoch + 1, results, self.engine, fit_loss):
+        if not self.listener.on_epoch_end(epoch + 1, results, self.engine, fit_loss):
             self.model.stop_training = True

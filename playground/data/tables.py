@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from playground.data import Dataset
+from playground.data.points import Dataset
 from playground.options import PROBLEMS
 
 MAX_CLASSES = 20  # more distinct target values than this make a numeric target a regression one

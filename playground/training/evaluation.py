@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from playground.data import Dataset
+from playground.data.points import Dataset
 
 METRIC_NAMES = {
     "accuracy": "Accuracy", "precision": "Precision (macro)", "recall": "Recall (macro)", "f1": "F1 (macro)",

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from playground.options import OPTIONS
-from playground.snapshot import Snapshot
 from playground.spec import RunSpec
+from playground.training.snapshot import Snapshot
 
 MAX_RUNS = 5  # past runs a session keeps (the current one comes on top)
 

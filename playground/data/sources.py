@@ -9,10 +9,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from playground.data import Dataset, make_dataset
+from playground.data.points import Dataset, make_dataset
+from playground.data.tables import BUILTIN_TABLES, Table, load_builtin, prepare
 from playground.options import OPTIONS
 from playground.spec import RunSpec
-from playground.tabular import BUILTIN_TABLES, Table, load_builtin, prepare
 
 DATA_FIELDS = tuple(option.name for option in OPTIONS if option.data)
 NO_CSV_MESSAGE = ("This run reads a CSV file, and none is loaded: upload the file (the link keeps the settings, "

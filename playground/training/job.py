@@ -7,22 +7,21 @@ stop, learning rate, epoch limit) are requests the thread takes up at the next e
 
 from __future__ import annotations
 
-import atexit
 import logging
 import math
 import threading
 import time
 import uuid
-import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground.data import Dataset
-from playground.loss_watch import CHECK_EVERY, loss_warning, lower_learning_rate
+from playground.data.points import Dataset
 from playground.options import LIVE_OPTIONS
-from playground.snapshot import Snapshot, Status
 from playground.spec import RunSpec
+from playground.training import process
+from playground.training.loss_watch import CHECK_EVERY, loss_warning, lower_learning_rate
+from playground.training.snapshot import Snapshot, Status
 
 _LOG = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ class TrainingJob:
         self.spec = spec
         self.id = job_id or uuid.uuid4().hex[:12]
         if dataset is None:
-            from playground.sources import load_data
+            from playground.data.sources import load_data
 
             loaded = load_data(spec)
             if loaded.dataset is None:
@@ -95,7 +94,7 @@ class TrainingJob:
 
     def _start_thread(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"training-{self.id}", daemon=True)
-        _LIVE_JOBS.add(self)
+        process.track(self)
         self._thread.start()
 
     def pause(self) -> None:
@@ -226,7 +225,7 @@ class TrainingJob:
         job is being thrown away; one that ended on its own keeps its model for exports)."""
         engine = self._engine
         if engine is not None:
-            from playground.tf_leaks import forget_custom_gradients
+            from playground.training.tf_leaks import forget_custom_gradients
 
             forget_custom_gradients(engine.trainer.variables)
         with self._condition:
@@ -237,7 +236,7 @@ class TrainingJob:
 
     def _train(self) -> None:
         try:
-            from playground.engine import Engine
+            from playground.training.engine import Engine
 
             engine = Engine(self.spec, self.dataset)
             self.model = engine.model
@@ -373,39 +372,6 @@ class TrainingJob:
             epoch = len(self._state.history) - 1
         if engine is not None and (status == Status.PAUSED or status.is_over) and status != Status.FAILED:
             self._publish_probe(engine, epoch)
-
-
-# Jobs whose thread was started; at exit they are stopped and joined, because a daemon thread still inside
-# TensorFlow when the interpreter shuts down aborts the process ("terminate called ...", exit status 134).
-_LIVE_JOBS: weakref.WeakSet[TrainingJob] = weakref.WeakSet()
-EXIT_JOIN_SECONDS = 15.0
-
-
-@atexit.register
-def _stop_live_jobs() -> None:
-    jobs = list(_LIVE_JOBS)
-    for job in jobs:
-        job.stop()
-    deadline = time.monotonic() + EXIT_JOIN_SECONDS
-    for job in jobs:
-        job.join(max(0.0, deadline - time.monotonic()))
-    if _preload_thread is not None:
-        _preload_thread.join(max(0.0, deadline - time.monotonic()))
-
-
-_preload_lock = threading.Lock()
-_preload_thread: threading.Thread | None = None
-
-
-def preload_engine() -> None:
-    """Import TensorFlow and Keras in a background thread (once per process), so that the first Play of a
-    page that has already painted does not wait 3-6 s for the import."""
-    global _preload_thread
-    with _preload_lock:
-        if _preload_thread is None:
-            _preload_thread = threading.Thread(target=lambda: __import__("playground.engine"), name="preload",
-                                               daemon=True)
-            _preload_thread.start()
 
 
 def run_to_end(spec: RunSpec, epochs: int | None = None, dataset: Dataset | None = None,

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 
 from playground.spec import RunSpec
-from playground.training import Status, TrainingJob
+from playground.training.job import Status, TrainingJob
 
 DEFAULT_IDLE_TIMEOUT = 120.0  # seconds without a poll before any job is stopped and dropped
 DEFAULT_OWNER_GRACE = 10.0  # seconds an owner may be gone (a network blip) before its jobs are dropped

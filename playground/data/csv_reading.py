@@ -9,7 +9,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from playground.tabular import Table, class_names, detect_problem
+from playground.data.tables import Table, class_names, detect_problem
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 MAX_CSV_ROWS = 100_000

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from playground.data import DOMAIN, Dataset, grid_points
+from playground.data.points import DOMAIN, Dataset, grid_points
 
 _DOMAIN_SPAN = DOMAIN[1] - DOMAIN[0]
 
