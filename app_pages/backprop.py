@@ -159,7 +159,7 @@ def backprop_page() -> None:
         labels = {(0, index): f"{value:.4g}" for index, value in enumerate(inputs)}
         labels |= {(step.layer + 1, step.unit): f"{step.output:.4g}" for step in steps}
         # Markdown, not st.html: st.html's sanitiser drops inline SVG.
-        st.markdown(forward.network_svg(network.layer_sizes, labels=labels), unsafe_allow_html=True)
+        st.markdown(forward.network_svg(network, labels=labels), unsafe_allow_html=True)
     with chart:
         st.markdown("**Loss, step by step**")
         st.plotly_chart(backprop.loss_history_figure(history), config={"displayModeBar": False}, key=key("chart"))

@@ -149,10 +149,8 @@ def forward_page() -> None:
     diagram, working = st.columns([0.45, 0.55], gap="large")
     with diagram:
         highlighted = None if shown == len(steps) else (current.layer + 1, current.unit)
-        weights = [layer.weights for layer in network.layers]
         # Markdown, not st.html: st.html's sanitiser drops inline SVG.
-        st.markdown(forward.network_svg(network.layer_sizes, labels=labels, highlighted=highlighted, weights=weights),
-                    unsafe_allow_html=True)
+        st.markdown(forward.network_svg(network, labels=labels, highlighted=highlighted), unsafe_allow_html=True)
     with working:
         if shown < len(steps):
             st.markdown(f"Neuron {shown} of {len(steps)}: highlighted in the drawing, its weights on its links.")

@@ -1,10 +1,13 @@
 """The forward pass worked by hand: the tutorials' numbers, the written-out sums, and Keras's own outputs."""
 
+import re
+
 import numpy as np
 import pytest
 
 from playground.options import ACTIVATIONS
 from playground.teaching import forward
+from playground.views.diagram_svg import HIGHLIGHT_EDGE, HIGHLIGHT_FILL
 
 
 def outputs(network: forward.Network, inputs) -> list[list[float]]:
@@ -98,12 +101,15 @@ def test_shapes_are_checked_with_messages():
 
 
 def test_diagram_highlights_the_neuron_being_computed():
-    svg = forward.network_svg((2, 2, 1), labels={(1, 0): "5"}, highlighted=(1, 1),
-                              weights=[layer.weights for layer in forward.worked_example().layers])
+    # The live page's drawing (one SVG renderer for every page), with values in the nodes.
+    svg = forward.network_svg(forward.worked_example(), labels={(1, 0): "5"}, highlighted=(1, 1))
     assert svg.startswith("<svg") and svg.endswith("</svg>")
-    assert svg.count(forward.HIGHLIGHT_FILL) == 1  # one node
-    assert svg.count(f'stroke="{forward.HIGHLIGHT_EDGE}" stroke-width="3"/>') == 3  # its two links and itself
-    assert ">5</text>" in svg and ">-1</text>" in svg  # a value, and node_1's weight from x0
+    assert svg.count(HIGHLIGHT_FILL) == 1  # one node
+    assert svg.count(f'stroke="{HIGHLIGHT_EDGE}" stroke-width="3"') == 3  # its two links and itself
+    weights = re.findall(rf'fill="{HIGHLIGHT_EDGE}" text-anchor="middle">([^<]*)</text>', svg)
+    assert weights == ["-1", "1"]  # h1's weights from x0 and x1, written on its links
+    assert ">5</text>" in svg
+    assert "h&#95;1" not in svg and "hidden&#95;1[1], bias = 0.0000" in svg  # tooltips, as on the live page
 
 
 def test_formulas_are_inline_math_that_can_break_even_inside_a_vector():

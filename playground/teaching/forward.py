@@ -15,7 +15,8 @@ import keras
 import numpy as np
 
 from playground.training.model import activation_function
-from playground.views.diagram_svg import escape
+from playground.views.diagram_svg import diagram_svg
+from playground.views.network_layout import layout_network
 
 WORKED_EXAMPLE_INPUTS = (2.0, 3.0)
 # The tutorials' example: hidden node_0 = (1, 1), node_1 = (-1, 1) (h0 and h1 on the page); output weights
@@ -246,55 +247,19 @@ def keras_forward(network: Network, inputs: Sequence[float]) -> list[np.ndarray]
 
 
 # ---- drawing -----------------------------------------------------------------------------------------------------
-NODE_FILL = {"input": "#d9f2d9", "hidden": "#d6e4f5", "output": "#d9f2d9"}
-HIGHLIGHT_FILL, HIGHLIGHT_EDGE, EDGE = "#ffd966", "#e69138", "#555"
+DIAGRAM_SCALE = 70  # pixels per node slot: nodes large enough to hold a value
 
 
-def network_svg(layer_sizes: Sequence[int], *, labels: dict[tuple[int, int], str] | None = None,
-                highlighted: tuple[int, int] | None = None, weights: Sequence[np.ndarray] | None = None,
-                max_height: int = 300) -> str:
-    """The net as columns of circles, (column, unit) keyed with column 0 the inputs. The highlighted neuron and
-    the links into it are drawn in orange; ``labels`` are written inside the nodes (values computed so far)."""
-    labels = labels or {}
-    column_gap, row_gap, radius, margin = 150, 70, 22, 30
-    tallest = max(layer_sizes)
-    width = column_gap * (len(layer_sizes) - 1) + 2 * margin + 2 * radius
-    height = row_gap * (tallest - 1) + 2 * margin + 2 * radius
-
-    def centre(column: int, unit: int) -> tuple[float, float]:
-        offset = (tallest - layer_sizes[column]) * row_gap / 2
-        return margin + radius + column * column_gap, margin + radius + offset + unit * row_gap
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'style="width:100%;max-height:{max_height}px" font-family="sans-serif" role="img" '
-             f'aria-label="network diagram">']
-    for column in range(1, len(layer_sizes)):
-        for unit in range(layer_sizes[column]):
-            for source in range(layer_sizes[column - 1]):
-                (x1, y1), (x2, y2) = centre(column - 1, source), centre(column, unit)
-                active = highlighted == (column, unit)
-                color, stroke = (HIGHLIGHT_EDGE, 3) if active else ("#bbb", 1.5)
-                parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{color}" '
-                             f'stroke-width="{stroke}"/>')
-                if weights is not None and active:
-                    # The weight sits a third of the way along its link, where links into one node still part.
-                    wx, wy = x1 + (x2 - x1) * 0.35, y1 + (y2 - y1) * 0.35
-                    parts.append(f'<text x="{wx:.0f}" y="{wy - 5:.0f}" font-size="13" fill="{HIGHLIGHT_EDGE}" '
-                                 f'text-anchor="middle">{weights[column - 1][source, unit]:.4g}</text>')
-    last = len(layer_sizes) - 1
-    for column, size in enumerate(layer_sizes):
-        kind = "input" if column == 0 else "output" if column == last else "hidden"
-        for unit in range(size):
-            x, y = centre(column, unit)
-            active = highlighted == (column, unit)
-            fill, edge = (HIGHLIGHT_FILL, HIGHLIGHT_EDGE) if active else (NODE_FILL[kind], EDGE)
-            parts.append(f'<circle cx="{x}" cy="{y}" r="{radius}" fill="{fill}" stroke="{edge}" '
-                         f'stroke-width="{3 if active else 1.5}"/>')
-            label = labels.get((column, unit), "")
-            parts.append(f'<text x="{x}" y="{y + 4}" font-size="12" fill="#222" text-anchor="middle">'
-                         f'{escape(label)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+def network_svg(network: Network, *, labels: dict[tuple[int, int], str] | None = None,
+                highlighted: tuple[int, int] | None = None, max_height: int = 300) -> str:
+    """The net in the live page's drawing (links by weight, the tutorials' layer titles), keyed by (column, unit)
+    with column 0 the inputs: ``labels`` are the values computed so far, written in the nodes; the
+    ``highlighted`` neuron and its links are drawn in orange, each link with its weight."""
+    weights = [array for layer in network.layers for array in (layer.weights, layer.biases)]
+    layout = layout_network(network.layer_sizes, [layer.activation for layer in network.layers], weights,
+                            input_labels=[f"x{index}" for index in range(network.input_size)],
+                            output_labels=[f"o{unit}" for unit in range(network.layers[-1].units)])
+    return diagram_svg(layout, max_height=max_height, values=labels, highlighted=highlighted, scale=DIAGRAM_SCALE)
 
 
 # ---- a network trained on the Playground page -------------------------------------------------------------------

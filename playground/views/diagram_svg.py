@@ -1,9 +1,10 @@
-"""The network diagram as an SVG string, for the live page.
+"""The network diagram as an SVG string, for every page: the live Playground view, the forward and backprop
+pages.
 
-Same layout, colours and widths as the Matplotlib and Plotly drawings in ``diagram.py``, but plain SVG is cheap
-for a browser to replace 4 times a second (Plotly's redraw was the page's largest cost in Chromium), hovering a
-link or a node shows its weight or bias (native tooltips), and each hidden node can show its neuron's heatmap,
-as TensorFlow Playground does.
+Same layout, colours and widths as the Matplotlib drawing in ``diagram.py`` (the 300 dpi export), but plain SVG
+is cheap for a browser to replace several times a second, hovering a link or a node shows its weight or bias
+(native tooltips), each hidden node can show its neuron's heatmap, as TensorFlow Playground does, and the
+teaching pages write values into the nodes and highlight the neuron being computed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ LABEL_ROOM = 48  # pixels left and right for input and output labels, at least
 MAX_LABEL_CHARACTERS = 14  # longer labels (a table's column names) are cut, in full in the tooltip
 LABEL_FONT_SIZE = 13
 LABEL_GAP = 5  # pixels between a node and its label
+HIGHLIGHT_FILL, HIGHLIGHT_EDGE = "#ffd966", "#e69138"  # the neuron being computed, and the links into it
 # Character widths in em, by class, each class as wide as its widest member in DejaVu Sans (Chromium's sans-serif
 # on Linux, and wider than Arial or Helvetica): a label's room is then never too small, while one average width
 # for all characters cut off capitals and m's at the left edge. Characters not listed count as 1 em.
@@ -58,10 +60,13 @@ def png_data_uri(image: np.ndarray) -> str:
 
 
 def diagram_svg(layout: NetworkLayout, node_images: Mapping[tuple[int, int], np.ndarray] | None = None,
-                max_height: int = 320) -> str:
-    """The diagram as an SVG element. ``node_images`` maps (layer, unit) to an RGB picture for that node."""
-    node_images = node_images or {}
-    scale = PIXELS_PER_SLOT
+                max_height: int = 320, *, values: Mapping[tuple[int, int], str] | None = None,
+                highlighted: tuple[int, int] | None = None, scale: float = PIXELS_PER_SLOT) -> str:
+    """The diagram as an SVG element, keyed by (layer, unit) with layer 0 the inputs: ``node_images`` are RGB
+    pictures drawn in the nodes, ``values`` texts written in them; the ``highlighted`` node and the links into
+    it are drawn in orange, each link with its weight. ``scale`` is pixels per node slot (larger nodes hold
+    values)."""
+    node_images, values = node_images or {}, values or {}
     left = min(layer.x for layer in layout.layers)
     right = max(layer.x for layer in layout.layers)
     top = max(layer.top for layer in layout.layers) + NODE_RADIUS
@@ -91,10 +96,17 @@ def diagram_svg(layout: NetworkLayout, node_images: Mapping[tuple[int, int], np.
             "no weight yet" if link.weight is None else f"w = {link.weight:.4f}")
         x1, y1, x2, y2 = px(link.source.x), py(link.source.y), px(link.target.x), py(link.target.y)
         # A wide transparent line under the visible one makes thin links easy to hover.
+        into_highlighted = highlighted == (link.target.layer, link.target.unit)
+        stroke = f'stroke="{HIGHLIGHT_EDGE}" stroke-width="3"' if into_highlighted else (
+            f'stroke="{color}" stroke-width="{width * 4 / 3:.2f}"')
         parts.append(f'<g class="link"><title>{escape(tip)}</title>'
                      f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="transparent" stroke-width="7"/>'
-                     f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{color}" '
-                     f'stroke-width="{width * 4 / 3:.2f}"/></g>')
+                     f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" {stroke}/></g>')
+        if into_highlighted and link.weight is not None:
+            # A third of the way along its link, where the links into one node still stand apart.
+            wx, wy = x1 + (x2 - x1) * 0.35, y1 + (y2 - y1) * 0.35
+            parts.append(f'<text x="{wx:.0f}" y="{wy - 5:.0f}" font-size="13" fill="{HIGHLIGHT_EDGE}" '
+                         f'text-anchor="middle">{link.weight:.4g}</text>')
     radius = NODE_RADIUS * scale
     for node in layout.nodes:
         fill, edge = NODE_COLORS[node.kind]
@@ -112,9 +124,15 @@ def diagram_svg(layout: NetworkLayout, node_images: Mapping[tuple[int, int], np.
                          f'preserveAspectRatio="none"/>'
                          f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="none" stroke="{edge}" '
                          f'stroke-width="1.5"/>')
+        elif highlighted == (node.layer, node.unit):
+            parts.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="{HIGHLIGHT_FILL}" '
+                         f'stroke="{HIGHLIGHT_EDGE}" stroke-width="3"/>')
         else:
             parts.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="{fill}" stroke="{edge}" '
                          f'stroke-width="1.5"/>')
+        if (node.layer, node.unit) in values:
+            parts.append(f'<text x="{x}" y="{y + 4:.1f}" font-size="12" fill="#222" text-anchor="middle">'
+                         f'{escape(values[node.layer, node.unit])}</text>')
         parts.append("</g>")
         if node.label:
             anchor, shift = ("end", -radius - LABEL_GAP) if node.kind == "input" else ("start", radius + LABEL_GAP)
