@@ -107,3 +107,14 @@ def test_constant_inputs_or_one_training_row_fall_back_to_a_feature_plane(contro
     controller.set_csv("tiny.csv", tiny)
     controller.change_spec(RunSpec.from_query("dataset=csv&problem=regression&train=10").spec)
     assert len(controller.data().dataset.x_train) == 1 and controller.plane().kind == "features"
+
+
+def test_runs_share_a_metric_only_when_all_have_it():
+    from playground.training.runs import RunRecord, shared_metric
+
+    def run(metric):
+        return RunRecord("r", RunSpec(), (), metric, "finished", "id")
+
+    assert shared_metric([run("accuracy"), run("accuracy")]) == "accuracy"
+    assert shared_metric([run("r2")]) == "r2"
+    assert shared_metric([run("accuracy"), run("r2")]) is None

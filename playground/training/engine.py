@@ -99,8 +99,7 @@ class Engine:
         self.model = build_model(spec, dataset.input_count, dataset.output_units)
         self._tensors = [tf.constant(array) for array in
                          (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)]
-        metric = "accuracy" if spec.is_classification else "r2"
-        self.result_names = ("loss", "test_loss", metric, f"test_{metric}")
+        self.result_names = ("loss", "test_loss", spec.metric, f"test_{spec.metric}")
         evaluation = self._make_evaluation()
         self._evaluate = evaluation  # epoch 0 only: eager, so the first point appears without a compile
         self.trainer = EpochTrainer(self.model, spec.batch_size, len(dataset.x_train), evaluation, name="trainer")

@@ -193,7 +193,7 @@ class TrainingJob:
             rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
             return Snapshot(
                 status=state.status, message=state.message, epoch=len(state.history) - 1 if state.history else 0,
-                history=tuple(state.history), metric="accuracy" if self.spec.is_classification else "r2",
+                history=tuple(state.history), metric=self.spec.metric,
                 learning_rate=state.learning_rate, epoch_limit=state.epoch_limit, weights=state.weights,
                 weights_epoch=state.weights_epoch, probe=state.probe, probe_epoch=state.probe_epoch,
                 test_outputs=state.test_outputs,

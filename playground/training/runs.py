@@ -72,3 +72,10 @@ def settings_table(runs: Sequence[RunRecord], all_settings: bool = False) -> lis
         rows.append({"": title, **{run.label: as_text(value(run)) if value(run) is not None else "–"
                                    for run in runs}})
     return rows
+
+
+def shared_metric(runs: list[RunRecord]) -> str | None:
+    """The metric every run has (their curves can be overlaid), or None when classification and regression
+    runs are mixed."""
+    metrics = {run.metric for run in runs}
+    return metrics.pop() if len(metrics) == 1 else None

@@ -12,9 +12,9 @@ from playground.controller import PlaygroundController
 from playground.data.points import Dataset
 from playground.training.evaluation import METRIC_NAMES, evaluate
 from playground.training.job import Snapshot, Status
-from playground.training.runs import settings_table
+from playground.training.runs import settings_table, shared_metric
 from playground.ui.controls import PENDING_SPEC
-from playground.views.curves import overlay_figure
+from playground.views.curves import METRIC_LABELS, overlay_figure
 from playground.views.evaluation_figures import (
     attribution_figure,
     confusion_figure,
@@ -141,11 +141,10 @@ def render_comparison(controller: PlaygroundController) -> None:
     shown = [run for run in runs if run.label in chosen]
     if not shown:
         return
-    metric = "accuracy" if all(run.metric == "accuracy" for run in shown) else (
-        "r2" if all(run.metric == "r2" for run in shown) else None)
+    metric = shared_metric(shown)
     quantities = {"test_loss": "Test loss", "loss": "Training loss"}
     if metric:
-        quantities[f"test_{metric}"] = f"Test {'accuracy' if metric == 'accuracy' else 'R²'}"
+        quantities[f"test_{metric}"] = f"Test {METRIC_LABELS[metric]}"
     key = st.segmented_control("Curve", list(quantities), format_func=quantities.get, default="test_loss",
                                key="compare_quantity") or "test_loss"
     st.plotly_chart(overlay_figure(shown, key), key="compare_curves", config=CHART_CONFIG)
