@@ -14,130 +14,133 @@ REFRESH_SECONDS = 0.2  # 5 a second asked; at least 4 arrive in Chromium on 2 co
 HEARTBEAT_SECONDS = 30  # an open page polls its job at least this often, so the registry keeps it
 EVALUATION_SECONDS = 3  # the evaluation tabs refresh this often while training (every 0.2 s would halve the live views)
 
-controller = session.controller()
-presenting = st.session_state.setdefault("present", session.view_flag("present"))
-style.apply(presenting)
+def playground_page() -> None:
+    """The spec from the link and the controls, the data, Play/Pause/Step/Reset, the live views (refreshed while
+    training), the evaluation tabs, sharing and exports."""
+    controller = session.controller()
+    presenting = st.session_state.setdefault("present", session.view_flag("present"))
+    style.apply(presenting)
 
-url_messages = session.take_url_messages()
-if url_messages:
-    st.warning("Some settings in the link were ignored, and defaults used instead:\n\n"
-               + "\n".join(f"- {message}" for message in url_messages), icon=":material/link_off:")
+    url_messages = session.take_url_messages()
+    if url_messages:
+        st.warning("Some settings in the link were ignored, and defaults used instead:\n\n"
+                   + "\n".join(f"- {message}" for message in url_messages), icon=":material/link_off:")
 
-with st.sidebar:
-    values = controls.render_controls(controller.spec, session.hidden_controls(), controller.table_of)
-parsed = controls.read_spec(values)
-for message in parsed.messages:
-    st.info(message, icon=":material/info:")
-notice = controller.change_spec(parsed.spec)
-if notice:
-    st.toast(notice, icon=":material/restart_alt:")
-session.write_spec_to_url(controller.spec)
+    with st.sidebar:
+        values = controls.render_controls(controller.spec, session.hidden_controls(), controller.table_of)
+    parsed = controls.read_spec(values)
+    for message in parsed.messages:
+        st.info(message, icon=":material/info:")
+    notice = controller.change_spec(parsed.spec)
+    if notice:
+        st.toast(notice, icon=":material/restart_alt:")
+    session.write_spec_to_url(controller.spec)
 
-loaded = controller.data()
-if controller.spec.is_table:
-    if controller.spec.dataset == "csv":
-        data_panel.render_upload(controller)
-    if loaded.table is not None:
-        with st.expander("Data", icon=":material/table:", expanded=loaded.dataset is None):
-            data_panel.render_table(controller, loaded)
-    if controller.spec.dataset == "csv" and controller.csv_table is None:
-        st.info(NO_CSV_MESSAGE, icon=":material/upload_file:")
-    else:
-        data_panel.render_problems(loaded)
-if loaded.dataset is None:
-    st.stop()  # nothing to train: the messages above say why and what to do
+    loaded = controller.data()
+    if controller.spec.is_table:
+        if controller.spec.dataset == "csv":
+            data_panel.render_upload(controller)
+        if loaded.table is not None:
+            with st.expander("Data", icon=":material/table:", expanded=loaded.dataset is None):
+                data_panel.render_table(controller, loaded)
+        if controller.spec.dataset == "csv" and controller.csv_table is None:
+            st.info(NO_CSV_MESSAGE, icon=":material/upload_file:")
+        else:
+            data_panel.render_problems(loaded)
+    if loaded.dataset is None:
+        return  # nothing to train: the messages above say why and what to do
 
-snapshot = controller.snapshot()
-running = snapshot.status in (Status.STARTING, Status.RUNNING)
+    snapshot = controller.snapshot()
+    running = snapshot.status in (Status.STARTING, Status.RUNNING)
 
-with st.container(horizontal=True, vertical_alignment="center", gap="small", key="transport"):
-    if running:
-        st.button("Pause", icon=":material/pause:", on_click=controller.pause, key="pause", type="primary")
-    else:
-        st.button("Play", icon=":material/play_arrow:", on_click=controller.play, key="play", type="primary",
-                  help="Train until the epoch limit; the views update live.")
-    st.button("Step", icon=":material/skip_next:", on_click=controller.step, key="step",
-              help="Train exactly one epoch, then pause.")
-    st.button("Reset", icon=":material/restart_alt:", on_click=controller.reset, key="reset",
-              help="Back to epoch 0 and the same initial weights (the seed decides them).")
-    st.space("stretch")
-    st.toggle("Presentation mode", key="present", help="Larger type and no sidebar, for a projector.")
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="transport"):
+        if running:
+            st.button("Pause", icon=":material/pause:", on_click=controller.pause, key="pause", type="primary")
+        else:
+            st.button("Play", icon=":material/play_arrow:", on_click=controller.play, key="play", type="primary",
+                      help="Train until the epoch limit; the views update live.")
+        st.button("Step", icon=":material/skip_next:", on_click=controller.step, key="step",
+                  help="Train exactly one epoch, then pause.")
+        st.button("Reset", icon=":material/restart_alt:", on_click=controller.reset, key="reset",
+                  help="Back to epoch 0 and the same initial weights (the seed decides them).")
+        st.space("stretch")
+        st.toggle("Presentation mode", key="present", help="Larger type and no sidebar, for a projector.")
 
-if "binary_step" in controller.spec.activations:
-    st.caption(":material/info: A binary step has a zero derivative everywhere, so no gradient flows through "
-               "it: the layers before it never learn; only the layers after it do. Keras trains it anyway; "
-               "watch those weights stay put.")
+    if "binary_step" in controller.spec.activations:
+        st.caption(":material/info: A binary step has a zero derivative everywhere, so no gradient flows through "
+                   "it: the layers before it never learn; only the layers after it do. Keras trains it anyway; "
+                   "watch those weights stay put.")
 
-
-@st.fragment(run_every=REFRESH_SECONDS if running else None)
-def live_views() -> None:
-    current = controller.snapshot()
-    job = controller.job()
-    live.render_status(current)
-    # A row that wraps, not columns: the picture and the chart have fixed sizes, and in columns narrower than
-    # them (1366 or 1280 pixels wide windows) they overlapped.
-    with st.container(horizontal=True, gap="small", key="live_row"):
-        with st.container(key="network_column"):
-            live.render_network(current, controller.spec, job.dataset)
-        with st.container(key="boundary_column", width=live.BOUNDARY_PIXELS):
-            with st.container(horizontal=True, gap="small"):
-                show_test = st.toggle("Show test data", key="show_test")
-                discretize = st.toggle("Discretize output", key="discretize")
-            live.render_plane_choice(controller, job.dataset)
-            live.render_boundary(current, controller.spec, job.dataset, show_test=show_test,
-                                 discretize=discretize, plane=controller.plane(),
-                                 plane_points=controller.plane_points())
-        with st.container(key="curve_column", width=live.CURVE_WIDTH):
-            with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
-                log_scale = st.toggle("Log scale", key="log_scale")
-                smoothing = st.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="smoothing", width=150,
-                                      help="Exponential smoothing of the curves.")
-            live.render_curve(current, log_scale=log_scale, smoothing=smoothing)
-    if running and current.status not in (Status.STARTING, Status.RUNNING) and live.outputs_caught_up(current):
-        st.rerun()  # paused or ended: redraw the page once, which stops the refreshing
-
-
-live_views()
-
-
-@st.fragment(run_every=HEARTBEAT_SECONDS)
-def keep_job_alive() -> None:
-    controller.job().touch()  # draws nothing: a paused run survives while its page stays open
+    @st.fragment(run_every=REFRESH_SECONDS if running else None)
+    def live_views() -> None:
+        current = controller.snapshot()
+        job = controller.job()
+        live.render_status(current)
+        # A row that wraps, not columns: the picture and the chart have fixed sizes, and in columns narrower than
+        # them (1366 or 1280 pixels wide windows) they overlapped.
+        with st.container(horizontal=True, gap="small", key="live_row"):
+            with st.container(key="network_column"):
+                live.render_network(current, controller.spec, job.dataset)
+            with st.container(key="boundary_column", width=live.BOUNDARY_PIXELS):
+                with st.container(horizontal=True, gap="small"):
+                    show_test = st.toggle("Show test data", key="show_test")
+                    discretize = st.toggle("Discretize output", key="discretize")
+                live.render_plane_choice(controller, job.dataset)
+                live.render_boundary(current, controller.spec, job.dataset, show_test=show_test,
+                                     discretize=discretize, plane=controller.plane(),
+                                     plane_points=controller.plane_points())
+            with st.container(key="curve_column", width=live.CURVE_WIDTH):
+                with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
+                    log_scale = st.toggle("Log scale", key="log_scale")
+                    smoothing = st.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="smoothing", width=150,
+                                          help="Exponential smoothing of the curves.")
+                live.render_curve(current, log_scale=log_scale, smoothing=smoothing)
+        if running and current.status not in (Status.STARTING, Status.RUNNING) and live.outputs_caught_up(current):
+            st.rerun()  # paused or ended: redraw the page once, which stops the refreshing
 
 
-keep_job_alive()
+    live_views()
 
-evaluation_tab, history_tab, explain_tab, compare_tab = st.tabs(
-    ["Evaluation", "Training history", "Explain a prediction", "Compare runs"])
-
-
-# Each fragment is called inside its tab and writes only into its own body: a fragment that opened the tab
-# itself wrote into a container outside it, which a rerun under load (after Pause or Reset) could find
-# without its reserved place (StreamlitInvalidLayoutContextError).
-@st.fragment(run_every=EVALUATION_SECONDS if running else None)
-def evaluation_views() -> None:
-    evaluation_panel.render_evaluation(controller.snapshot(), controller.job().dataset,
-                                       refresh_seconds=EVALUATION_SECONDS)
+    @st.fragment(run_every=HEARTBEAT_SECONDS)
+    def keep_job_alive() -> None:
+        controller.job().touch()  # draws nothing: a paused run survives while its page stays open
 
 
-with evaluation_tab:
-    evaluation_views()
-with history_tab:  # drawn when the run pauses or ends (the live loss curve shows the same numbers meanwhile)
-    evaluation_panel.render_history(snapshot)
+    keep_job_alive()
+
+    evaluation_tab, history_tab, explain_tab, compare_tab = st.tabs(
+        ["Evaluation", "Training history", "Explain a prediction", "Compare runs"])
 
 
-@st.fragment
-def explanation_view() -> None:
-    evaluation_panel.render_explanation(controller, controller.snapshot(), controller.job().dataset)
+    # Each fragment is called inside its tab and writes only into its own body: a fragment that opened the tab
+    # itself wrote into a container outside it, which a rerun under load (after Pause or Reset) could find
+    # without its reserved place (StreamlitInvalidLayoutContextError).
+    @st.fragment(run_every=EVALUATION_SECONDS if running else None)
+    def evaluation_views() -> None:
+        evaluation_panel.render_evaluation(controller.snapshot(), controller.job().dataset,
+                                           refresh_seconds=EVALUATION_SECONDS)
 
 
-with explain_tab:
-    explanation_view()
-with compare_tab:
-    evaluation_panel.render_comparison(controller)
+    with evaluation_tab:
+        evaluation_views()
+    with history_tab:  # drawn when the run pauses or ends (the live loss curve shows the same numbers meanwhile)
+        evaluation_panel.render_history(snapshot)
 
-with st.expander("Share and export", icon=":material/ios_share:", expanded=False):
-    exports.render_share(controller)
-    exports.render_downloads(controller, controller.snapshot())
 
-controller.preload()
+    @st.fragment
+    def explanation_view() -> None:
+        evaluation_panel.render_explanation(controller, controller.snapshot(), controller.job().dataset)
+
+
+    with explain_tab:
+        explanation_view()
+    with compare_tab:
+        evaluation_panel.render_comparison(controller)
+
+    with st.expander("Share and export", icon=":material/ios_share:", expanded=False):
+        exports.render_share(controller)
+        exports.render_downloads(controller, controller.snapshot())
+    controller.preload()
+
+
+playground_page()

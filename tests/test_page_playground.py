@@ -144,7 +144,13 @@ def test_every_problem_type_trains_and_draws_without_an_exception(query):
     wait_for_first_epoch(app, 90)
     assert epoch(app) == 1
     assert not app.exception, [exception.value for exception in app.exception]
-    assert any("<svg" in item.value for item in app.markdown)  # the diagram, with trained weights
+    # The diagram's links carry the weights of epoch 1 (the first kernel's first and last entries).
+    (diagram,) = [item.value for item in app.markdown if "aria-label=\"network diagram\"" in item.value]
+    snapshot = app.session_state["controller"].snapshot()
+    assert snapshot.weights_epoch == 1
+    kernel = snapshot.weights[0]
+    for weight in (kernel[0, 0], kernel[-1, -1]):
+        assert f"w = {weight:.4f}</title>" in diagram
 
 
 @pytest.mark.slow
