@@ -37,22 +37,28 @@ def streamlit_server(log_path: pathlib.Path | None = None, startup_timeout: floa
                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + startup_timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start (see {log_path or 'its output'})")
-            time.sleep(0.3)
+        wait_for_health(url, server, startup_timeout, f"streamlit did not start (see {log_path or 'its output'})")
         yield url
     finally:
         _stop_group(server)
         if log_path:
             log.close()
+
+
+def wait_for_health(url: str, process: subprocess.Popen, timeout: float, failure: str) -> None:
+    """Wait until ``url`` answers Streamlit's health check (nginx passes it on); RuntimeError(failure) when the
+    process ends or the time is up first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(failure)
+        time.sleep(0.2)
 
 
 def _stop_group(process: subprocess.Popen) -> None:

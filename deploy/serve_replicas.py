@@ -29,10 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 
-from bench.server import ROOT, streamlit_server
+from bench.server import ROOT, streamlit_server, wait_for_health
 
 DEPLOY_CONF = ROOT / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -76,20 +75,6 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"nginx did not answer on {url}")
-        time.sleep(0.2)
-
-
 @contextlib.contextmanager
 def nginx(run_dir: pathlib.Path, replicas: list[str], host: str, port: int) -> Iterator[subprocess.Popen]:
     """Debian's nginx in the foreground, serving deploy/nginx.conf for these replicas; stopped on exit."""
@@ -108,7 +93,7 @@ def nginx(run_dir: pathlib.Path, replicas: list[str], host: str, port: int) -> I
         raise RuntimeError(f"nginx refused the configuration:\n{checked.stderr}")
     server = subprocess.Popen(command, stdout=access_log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait_for_health(f"http://{host}:{port}", server)
+        wait_for_health(f"http://{host}:{port}", server, 30.0, f"nginx did not answer on {host}:{port}")
         yield server
     finally:
         if server.poll() is None:
