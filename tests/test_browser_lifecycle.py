@@ -5,12 +5,15 @@ Its own server, with its log in the test's temporary folder: the shared fixture'
 is one path for everyone working in this checkout.
 """
 
+import os
+import pathlib
 import re
+import signal
 import time
 
 import pytest
 
-from bench.server import streamlit_server
+from bench.server import server_pid, streamlit_server
 from tests.test_browser_playground import wait_for_app, wait_for_epoch
 
 pytestmark = pytest.mark.slow
@@ -64,3 +67,28 @@ def test_closing_the_tab_stops_its_training_job(browser, served):
     text = log_since(offset)
     assert dropped in text and ended in text, f"after {waited:.0f} s:\n{text}"
     print(f"the closed tab's job stopped {waited:.1f} s after the tab closed")
+
+
+def test_a_drained_server_ends_its_jobs_cleanly_and_logs_its_status(browser, served):
+    """SIGTERM (a replica being drained): the server stops, and its training job ends as stopped on the way."""
+    app_url, server_log = served
+    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{app_url}/?epochs=100000&seed=5")
+    wait_for_app(page)
+    page.get_by_role("button", name="Play", exact=True).click()
+    wait_for_epoch(page, "epoch >= 5", timeout=90_000)
+    deadline = time.monotonic() + 20
+    while "training=1" not in server_log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, server_log.read_text(errors="replace")
+        time.sleep(0.25)
+    assert re.search(r"status: sessions=1 sessions_with_jobs=1 jobs=1 training=1", server_log.read_text())
+    pid = server_pid(app_url)
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_DEADLINE
+    while pathlib.Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.25)
+    text = server_log.read_text(errors="replace")
+    assert not pathlib.Path(f"/proc/{pid}").exists(), text
+    assert re.search(r"job \w+: training thread ended, stopped after \d+ epochs", text), text
+    assert "Traceback" not in text

@@ -179,3 +179,24 @@ def test_the_apps_liveness_check_asks_streamlits_runtime(monkeypatch):
 
     monkeypatch.setattr(Runtime, "_instance", Connected())
     assert session_alive("tab-1") and not session_alive("tab-2")
+
+
+def test_the_status_counts_sessions_jobs_and_training_threads(caplog):
+    registry = JobRegistry(reap_interval=0.05, count_sessions=lambda: 3)
+    try:
+        assert registry.status() == {"sessions": 3, "sessions_with_jobs": 0, "jobs": 0, "training": 0}
+        registry.create(FAST, owner="tab-1")
+        training = registry.create(FAST, owner="tab-2")
+        registry.create(FAST)
+        with caplog.at_level(logging.INFO, logger="playground.training.registry"):
+            training.start()
+            assert training.wait_until(lambda snapshot: snapshot.epoch >= 1, timeout=120)
+            assert registry.status() == {"sessions": 3, "sessions_with_jobs": 2, "jobs": 3, "training": 1}
+            deadline = time.monotonic() + 10
+            while "status: sessions=3 sessions_with_jobs=2 jobs=3 training=1" not in caplog.text:
+                assert time.monotonic() < deadline, caplog.text  # the reaper logs each change
+                time.sleep(0.05)
+    finally:
+        registry.close()
+    broken = JobRegistry(count_sessions=lambda: 1 / 0)
+    assert broken.status()["sessions"] is None

@@ -41,8 +41,10 @@ class JobRegistry:
 
     def __init__(self, idle_timeout: float = DEFAULT_IDLE_TIMEOUT, reap_interval: float = DEFAULT_REAP_INTERVAL,
                  *, is_owner_alive: Callable[[str], bool] | None = None, owner_grace: float = DEFAULT_OWNER_GRACE,
-                 unwatched_timeout: float = DEFAULT_UNWATCHED_TIMEOUT):
+                 unwatched_timeout: float = DEFAULT_UNWATCHED_TIMEOUT,
+                 count_sessions: Callable[[], int | None] | None = None):
         self.idle_timeout = idle_timeout
+        self.count_sessions = count_sessions  # the server's open sessions, for the operators' status line
         self.reap_interval = reap_interval
         self.is_owner_alive = is_owner_alive
         self.owner_grace = owner_grace
@@ -137,6 +139,20 @@ class JobRegistry:
             _LOG.info("job %s stopped and dropped: %s", job_id, reasons[job_id])
         return list(jobs)
 
+    def status(self) -> dict[str, int | None]:
+        """What an operator wants to know of this server: open sessions (None when unknown), sessions with a
+        job, jobs, and jobs training now (each a training thread)."""
+        with self._lock:
+            jobs, owners = list(self._jobs.values()), set(self._owners.values())
+        sessions = None
+        if self.count_sessions is not None:
+            try:
+                sessions = self.count_sessions()
+            except Exception:  # noqa: BLE001 - a status line must never break the reaper
+                sessions = None
+        return {"sessions": sessions, "sessions_with_jobs": len(owners), "jobs": len(jobs),
+                "training": sum(job.status in (Status.STARTING, Status.RUNNING) for job in jobs)}
+
     def ids(self) -> list[str]:
         with self._lock:
             return list(self._jobs)
@@ -153,8 +169,13 @@ class JobRegistry:
         self._drop(dict.fromkeys(ids, "the registry closed"))
 
     def _reap_forever(self) -> None:
+        last_status = None
         while not self._closed.wait(self.reap_interval):
             try:
                 self.reap()
+                status = self.status()
+                if status != last_status:  # one line per change: the replica's load, for its operators
+                    _LOG.info("status: %s", " ".join(f"{key}={value}" for key, value in status.items()))
+                    last_status = status
             except Exception:  # noqa: BLE001 - the reaper must outlive one bad pass
                 _LOG.exception("reaping failed")

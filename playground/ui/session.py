@@ -29,7 +29,16 @@ PRESENT = "present"  # the presentation-mode toggle's key, and its URL key
 def registry() -> JobRegistry:
     """One registry per server process, shared by every session; it drops the jobs of sessions that ended."""
     _log_job_events()
-    return JobRegistry(is_owner_alive=session_alive)
+    return JobRegistry(is_owner_alive=session_alive, count_sessions=open_sessions)
+
+
+def open_sessions() -> int | None:
+    """How many browser sessions this server has open (None without a server, or if Streamlit's session
+    manager, which has no public accessor, changes)."""
+    if not Runtime.exists():
+        return None
+    manager = getattr(Runtime.instance(), "_session_mgr", None)
+    return manager.num_active_sessions() if hasattr(manager, "num_active_sessions") else None
 
 
 def session_alive(session_id: str) -> bool:
