@@ -14,6 +14,7 @@ REFRESH_SECONDS = 0.2  # 5 a second asked; at least 4 arrive in Chromium on 2 co
 HEARTBEAT_SECONDS = 30  # an open page polls its job at least this often, so the registry keeps it
 EVALUATION_SECONDS = 3  # the evaluation tabs refresh this often while training (every 0.2 s would halve the live views)
 
+
 def playground_page() -> None:
     """The spec from the link and the controls, the data, Play/Pause/Step/Reset, the live views (refreshed while
     training), the evaluation tabs, sharing and exports."""
@@ -98,19 +99,16 @@ def playground_page() -> None:
         if running and current.status not in (Status.STARTING, Status.RUNNING) and live.outputs_caught_up(current):
             st.rerun()  # paused or ended: redraw the page once, which stops the refreshing
 
-
     live_views()
 
     @st.fragment(run_every=HEARTBEAT_SECONDS)
     def keep_job_alive() -> None:
         controller.job().touch()  # draws nothing: a paused run survives while its page stays open
 
-
     keep_job_alive()
 
     evaluation_tab, history_tab, explain_tab, compare_tab = st.tabs(
         ["Evaluation", "Training history", "Explain a prediction", "Compare runs"])
-
 
     # Each fragment is called inside its tab and writes only into its own body: a fragment that opened the tab
     # itself wrote into a container outside it, which a rerun under load (after Pause or Reset) could find
@@ -120,17 +118,14 @@ def playground_page() -> None:
         evaluation_panel.render_evaluation(controller.snapshot(), controller.job().dataset,
                                            refresh_seconds=EVALUATION_SECONDS)
 
-
     with evaluation_tab:
         evaluation_views()
     with history_tab:  # drawn when the run pauses or ends (the live loss curve shows the same numbers meanwhile)
         evaluation_panel.render_history(snapshot)
 
-
     @st.fragment
     def explanation_view() -> None:
         evaluation_panel.render_explanation(controller, controller.snapshot(), controller.job().dataset)
-
 
     with explain_tab:
         explanation_view()

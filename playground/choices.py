@@ -20,6 +20,7 @@ class Choice:
     label: str  # what the controls show
     code: str = ""  # Keras code with {placeholders} filled by the caller; "" when nothing is built
     bias_code: str = ""  # initialisers: the code of the bias initialiser ("" for Keras's zeros)
+    bounded: bool = False  # activations: outputs within [-1, 1] (neuron pictures need no rescaling)
 
     def spelled(self, **values: str) -> str:
         """The code with its placeholders filled by code text (``learning_rate="LEARNING_RATE"``)."""
@@ -56,10 +57,10 @@ LOSS_CHOICES = rows(
 
 # Keras's own activations by name; binary_step is Playground's (model.binary_step, copied into exported scripts).
 ACTIVATION_CHOICES = rows(
-    *(Choice(name, name.replace("_", " "), f'"{name}"')
+    *(Choice(name, name.replace("_", " "), f'"{name}"', bounded=name in ("sigmoid", "tanh", "softsign"))
       for name in ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "softplus", "softsign", "gelu",
                    "swish", "mish")),
-    Choice("binary_step", "binary step", "binary_step"),
+    Choice("binary_step", "binary step", "binary_step", bounded=True),
 )
 # The output layer's activations (by problem type, not a choice of the user's).
 OUTPUT_ACTIVATION_CHOICES = rows(*(ACTIVATION_CHOICES[name] for name in ("sigmoid", "linear")),

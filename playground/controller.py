@@ -15,7 +15,7 @@ from playground.data.points import feature_matrix, grid_points
 from playground.data.sources import DataResult, data_key, load_data, table_of
 from playground.data.tables import Table
 from playground.options import OPTIONS
-from playground.spec import LIVE_OPTIONS, RunSpec
+from playground.spec import RunSpec
 from playground.training.job import Snapshot, Status, TrainingJob
 from playground.training.process import preload_engine
 from playground.training.registry import JobRegistry
@@ -23,11 +23,6 @@ from playground.training.runs import RunRecord, kept, record_of
 
 GRID_RESOLUTION = 100  # the decision-boundary heatmap, as TensorFlow Playground's
 PCA = "pca"  # the plane choice for the first two principal components; otherwise a pair of input indices
-
-
-def changed_labels(old: RunSpec, new: RunSpec) -> list[str]:
-    """Labels of the options that differ between two specs, in table order."""
-    return [option.noun for option in OPTIONS if getattr(old, option.name) != getattr(new, option.name)]
 
 
 def reset_notice(labels: Sequence[str]) -> str:
@@ -205,9 +200,8 @@ class PlaygroundController:
             return None
         if old.needs_reset(new_spec):
             if self._discard_job():
-                changed = [label for label in changed_labels(old, new_spec)
-                           if label not in {o.noun for o in OPTIONS if o.name in LIVE_OPTIONS}]
-                return reset_notice(changed)
+                return reset_notice([option.noun for option in OPTIONS if not option.live
+                                     and getattr(old, option.name) != getattr(new_spec, option.name)])
             return None
         job.apply_live_changes(new_spec)
         return None

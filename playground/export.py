@@ -3,8 +3,8 @@
 The script is ``templates/keras_script.py.tmpl`` filled in from the spec, with the data code of
 ``points_data.py.tmpl`` or (for tables) ``table_data.py.tmpl`` and a ``read_*.py.tmpl``. It reuses the very source
 of the data generator, the feature code, the table preparation's helpers, the CSV cell reading and the seed formula
-(read from ``data.py``, ``tabular.py``, ``csv_table.py`` and ``model.py``), so it rebuilds the same arrays and the
-same initial weights; the tests run it.
+(read from ``data/points.py``, ``data/tables.py``, ``data/csv_reading.py`` and ``training/model.py``), so it
+rebuilds the same arrays and the same initial weights; the tests run it.
 Writing it needs neither Keras nor TensorFlow: only ``model_bytes`` and ``load_model_bytes`` import them.
 """
 
@@ -151,7 +151,7 @@ def _table_parts(spec: RunSpec, csv_name: str) -> tuple[dict[str, Any], list[str
                            f"pd.Categorical.from_codes(bunch.target, categories=classes)")
         read_table = _template("read_builtin.py.tmpl").substitute(
             name=spec.dataset, target=builtin.target, loader=builtin.loader,
-            loader_options="scaled=False" if spec.dataset == "diabetes" else "",  # as tabular.load_builtin
+            loader_options="scaled=False" if spec.dataset == "diabetes" else "",  # as tables.load_builtin
             target_line=target_line)
         settings = [f"# The data: scikit-learn's {spec.dataset} table ({builtin.title}).",
                     f"TARGET = {_literal(spec.target or builtin.target)}  # the column to predict"]

@@ -48,8 +48,6 @@ FEATURES = {
 
 ACTIVATIONS = tuple(ACTIVATION_CHOICES)
 INITIALIZERS = tuple(INITIALIZER_CHOICES)
-OPTIMIZERS = tuple(OPTIMIZER_CHOICES)
-REGULARIZATIONS = tuple(REGULARIZATION_CHOICES)
 LOSSES = tuple(LOSS_CHOICES)
 
 # TensorFlow Playground's learning-rate menu; any value in the bounds can be typed too.

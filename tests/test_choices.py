@@ -70,26 +70,25 @@ def test_every_keras_choice_builds_and_the_script_spells_it_the_same(name, choic
     namespace = {"keras": keras, "binary_step": activation_function("binary_step")}
     if name == "optimizer":
         ours = make_optimizer(spec)
-        assert isinstance(ours, keras.optimizers.Optimizer)
         code = row.spelled(learning_rate="LEARNING_RATE")
         theirs = eval(code, namespace | {"LEARNING_RATE": spec.learning_rate})
         assert f"optimizer={code}," in script and config(theirs) == config(ours)
     elif name == "loss":
         ours = make_loss(spec)
-        assert isinstance(ours, keras.losses.Loss) and f"loss={row.spelled()}," in script
+        assert f"loss={row.spelled()}," in script
         assert config(eval(row.spelled(), namespace)) == config(ours)
     elif name == "initializer":
         ours = keras_object(row.code, seed=5)
-        assert isinstance(ours, keras.initializers.Initializer)
+        assert config(eval(row.spelled(seed="SEED"), namespace | {"SEED": 5})) == config(ours)
         assert f"kernel_initializer={row.spelled(seed='layer_seed(SEED, 1, KERNEL)')}," in script
     elif name == "regularization":
         ours = keras_object(row.code, rate=0.01)
-        assert isinstance(ours, keras.regularizers.Regularizer)
+        assert config(eval(row.spelled(rate="0.01"), namespace)) == config(ours) != {}
         assert f"regularizer = {row.spelled(rate='0.01')}" in script
     else:
         assert name == "activations"
         function = activation_function(choice)
-        assert callable(function) and f"activation={row.spelled()}," in script
+        assert f"activation={row.spelled()}," in script
         model = build_model(spec, 2, 1)
         assert model.get_layer("hidden_1").activation is function
 

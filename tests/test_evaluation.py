@@ -270,3 +270,9 @@ def test_attribution_figure_caps_the_bars_and_sums_the_rest():
     assert bars.y[-1] == "other 11 features"
     assert bars.x[-1] == pytest.approx(values[:11].sum())
     assert np.sum(bars.x) == pytest.approx(values.sum())
+
+
+def test_the_history_epoch_axes_span_ten_epochs_at_least_so_ticks_stay_whole():
+    figure = history_figure(HISTORY[:2], "accuracy")
+    for axis in (figure.layout.xaxis, figure.layout.xaxis2):
+        assert tuple(axis.autorangeoptions.include) == (0, 10)

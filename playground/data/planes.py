@@ -6,7 +6,7 @@ Either two chosen features vary while the others are held at their training mean
 plane spans the first two principal components of the training inputs (``pca_plane``).
 
 Plane coordinates are in the inputs' own units; for tabular data those are standard deviations, because
-``tabular.prepare`` standardises every feature on the training split.
+``tables.prepare`` standardises every feature on the training split.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from playground.data.points import DOMAIN, Dataset, grid_points
-
-_DOMAIN_SPAN = DOMAIN[1] - DOMAIN[0]
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class SlicePlane:
     held_count: int = 0  # inputs held fixed on a feature plane (all but the two shown)
 
     def grid_inputs(self, resolution: int = 100) -> np.ndarray:
-        """Model inputs at the grid-cell centres, in the order of ``data.grid_points(resolution)``."""
+        """Model inputs at the grid-cell centres, in the order of ``points.grid_points(resolution)``."""
         return self.inputs_at(self._from_domain(grid_points(resolution)))
 
     def inputs_at(self, coordinates: np.ndarray) -> np.ndarray:

@@ -1,5 +1,5 @@
-"""Real tables as data: scikit-learn's bundled data sets and uploaded CSV files (read by ``csv_table.read_csv``), made
-into a ``Dataset``.
+"""Real tables as data: scikit-learn's bundled data sets and uploaded CSV files (read by
+``csv_reading.read_csv``), made into a ``Dataset``.
 
 Reading and preparing user data never raises: every problem comes back as a plain message for the page, and
 a ``None`` table or data set when the data cannot be used. Notes about what was changed (renamed headers,

@@ -75,10 +75,6 @@ class Network:
         """Units per column of the drawing, the inputs first: (2, 2, 1) for the worked example."""
         return (self.input_size, *(layer.units for layer in self.layers))
 
-    def with_activations(self, activations: Sequence[str]) -> Network:
-        return Network(tuple(Layer(layer.weights, layer.biases, activation)
-                             for layer, activation in zip(self.layers, activations, strict=True)))
-
 
 def worked_example(hidden_activation: str = "linear", output_activation: str = "linear") -> Network:
     """The tutorials' 2-2-1 network: with inputs (2, 3) the hidden values are 5 and 1 and the output is 9."""

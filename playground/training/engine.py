@@ -204,7 +204,7 @@ class _EarlyStopWhenPatient(keras.callbacks.EarlyStopping):
 
 
 class _PublishEachEpoch(keras.callbacks.Callback):
-    """Publishes each epoch's results to the job and carries out its controls (pause, stop, rate)."""
+    """Reports each epoch's results to the listener (the job), which may stop training by answering False."""
 
     def __init__(self, listener: EpochListener, engine: Engine):
         super().__init__()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import keras
 
 from playground.choices import (
@@ -36,7 +38,9 @@ def binary_step(x):
 def keras_object(code: str, **values: float | int):
     """Build a choice's Keras object from its code (``choices.py``), the placeholders filled with the run's
     numbers. The exported script writes the same code, so the app and the script build the same objects."""
-    text = code.format(**{name: repr(value) for name, value in values.items()})
+    # Plain Python numbers: a NumPy scalar's repr ("np.int64(3)") is no code the namespace below can read.
+    text = code.format(**{name: repr(int(value) if isinstance(value, numbers.Integral) else float(value))
+                          for name, value in values.items()})
     # Our own table's code, with numbers only: nothing a user typed reaches this text.
     return eval(text, {"__builtins__": {}, "keras": keras, "binary_step": binary_step})  # noqa: S307
 

@@ -79,10 +79,6 @@ class JobRegistry:
             job.touch()
         return job
 
-    def owner_of(self, job_id: str) -> str | None:
-        with self._lock:
-            return self._owners.get(job_id)
-
     def discard(self, job_id: str | None) -> None:
         """Stop a job and forget it (Reset, or a new spec that needs a new job)."""
         self._drop({job_id: "discarded (reset or new settings)"} if job_id else {})

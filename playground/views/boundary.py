@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from playground.choices import ACTIVATION_CHOICES
 from playground.data.points import DOMAIN, generate_points
 from playground.options import REGRESSION_DATASETS
 from playground.views import colors
@@ -23,7 +24,7 @@ TRAIN_OUTLINE = "#ffffff"
 TEST_OUTLINE = "#333333"
 PREVIEW_BACKGROUND = "#ffffff"
 # Hidden activations whose outputs lie in [-1, 1] already; the others are scaled per neuron (neuron_images).
-BOUNDED_ACTIVATIONS = frozenset({"tanh", "softsign", "sigmoid", "binary_step"})
+BOUNDED_ACTIVATIONS = frozenset(name for name, choice in ACTIVATION_CHOICES.items() if choice.bounded)
 
 
 def hex_to_rgb(color: str) -> np.ndarray:

@@ -9,7 +9,14 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.training.evaluation import Evaluation
-from playground.views.curves import METRIC_LABELS, TEST_COLOR, TRAIN_COLOR, _thinned, history_arrays
+from playground.views.curves import (
+    METRIC_LABELS,
+    MIN_EPOCH_RANGE,
+    TEST_COLOR,
+    TRAIN_COLOR,
+    _thinned,
+    history_arrays,
+)
 
 POSITIVE_COLOR, NEGATIVE_COLOR = "#0877bd", "#f59322"  # the playground's blue and orange
 MAX_BARS = 20  # attribution bars shown; the smallest features beyond them share one "other" bar
@@ -116,7 +123,9 @@ def history_figure(history: Sequence[dict[str, float]], metric: str, height: int
                               "line": {"color": color, "width": 1.5, "dash": "dot"}},
                              row=1, col=col, secondary_y=True)
     metric_axis = {"range": [0, 1.02], "tickformat": ".0%", "tickvals": [0, 0.25, 0.5, 0.75, 1.0]} if metric == "accuracy" else {}
-    figure.update_xaxes(**_AXIS, title=_title("epoch"), rangemode="tozero")
+    # At least MIN_EPOCH_RANGE epochs wide, so that Plotly's ticks stay whole epochs after a step or two.
+    figure.update_xaxes(**_AXIS, title=_title("epoch"), rangemode="tozero",
+                        autorangeoptions={"include": [0, MIN_EPOCH_RANGE]})
     figure.update_yaxes(**_AXIS, title=_title("loss"), secondary_y=False)
     figure.update_yaxes(**_AXIS, title=_title(label), showgrid=False, secondary_y=True, **metric_axis)
     # The panels share their scales, so a gap between training and test loss reads at a glance.
