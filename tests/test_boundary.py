@@ -1,7 +1,6 @@
 """The boundary views: colours, orientation on the grid, neuron thumbnails, previews, Matplotlib exports."""
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 
 from playground.data.points import grid_points
@@ -51,64 +50,41 @@ def test_colorize_ends_and_middle():
         np.testing.assert_array_equal(pixel, expected)
 
 
-# ---- the Plotly boundary -----------------------------------------------------------------------------------
-def test_heatmap_puts_positive_y_at_the_top():
-    figure = boundary.boundary_figure(probability_of_y(), "binary", **TRAIN)
-    heatmap = figure.data[0]
-    assert isinstance(heatmap, go.Heatmap)
-    y, z = np.asarray(heatmap.y), np.asarray(heatmap.z)
-    assert np.all(np.diff(y) > 0)  # z row i sits at y[i], y ascending: the last row is the top
-    assert y[0] == pytest.approx(-5.94) and y[-1] == pytest.approx(5.94)
-    np.testing.assert_allclose(z[:, 0], y / 6, atol=1e-5)
-    np.testing.assert_allclose(np.asarray(heatmap.x), y)  # same centres along x
-    assert (heatmap.zmin, heatmap.zmax) == (-1, 1)
-    assert figure.layout.yaxis.autorange is False and list(figure.layout.yaxis.range) == [-6, 6]
-    assert figure.layout.yaxis.scaleanchor == "x" and figure.layout.uirevision
-    assert heatmap.showscale is False
+# ---- the output picture -------------------------------------------------------------------------------------
+def test_points_are_drawn_in_their_class_colours_and_test_points_only_when_asked():
+    arguments = {"points_train": POINTS[:1], "labels_train": CLASS_LABELS[:1], "points_test": POINTS[1:2],
+                 "labels_test": CLASS_LABELS[1:2]}
+    output = boundary.undecided_output("binary", 1)
 
+    def pixel(picture, point):  # the centre of a point's disc: x right, y up, on a 300 px square
+        return picture[int((6 - point[1]) / 12 * 299), int((point[0] + 6) / 12 * 299)]
 
-def test_points_and_test_toggle():
-    arguments = {"points_train": POINTS, "labels_train": CLASS_LABELS, "points_test": POINTS[:2],
-                 "labels_test": CLASS_LABELS[:2]}
-    assert len(boundary.boundary_figure(probability_of_y(), "binary", **arguments).data) == 2
-    figure = boundary.boundary_figure(probability_of_y(), "binary", show_test=True, **arguments)
-    train, test = figure.data[1], figure.data[2]
-    np.testing.assert_allclose(train.x, POINTS[:, 0])
-    np.testing.assert_allclose(train.y, POINTS[:, 1])
-    assert train.marker.line.color == boundary.TRAIN_OUTLINE
-    assert test.marker.line.color == boundary.TEST_OUTLINE
-    # Class 0 is orange and class 1 blue on the marker colour scale.
-    scale = dict((position, color) for position, color in train.marker.colorscale)
-    assert scale[0] == colors.ORANGE and scale[1] == colors.BLUE
-    assert (train.marker.cmin, train.marker.cmax) == (0, 1)
+    hidden = boundary.boundary_picture(output, "binary", **arguments)
+    shown = boundary.boundary_picture(output, "binary", show_test=True, **arguments)
+    np.testing.assert_array_equal(pixel(hidden, POINTS[0]), ORANGE)  # class 0 is orange
+    np.testing.assert_array_equal(pixel(hidden, POINTS[1]), GREY)  # no test point drawn
+    np.testing.assert_array_equal(pixel(shown, POINTS[1]), BLUE)  # class 1 is blue
+    np.testing.assert_array_equal(boundary.point_rgb(np.array([0, 1]), "binary"), [ORANGE, BLUE])
 
 
 def test_discretize_gives_only_signs():
-    figure = boundary.boundary_figure(probability_of_y(), "binary", discretize=True, **TRAIN)
-    z = np.asarray(figure.data[0].z)
-    assert set(np.unique(z)) == {-1.0, 1.0}
-    assert np.all(z[-1] == 1) and np.all(z[0] == -1)
+    values = boundary.output_values(probability_of_y(), "binary", discretize=True)
+    assert set(np.unique(values)) == {-1.0, 1.0}
+    assert np.all(values[GRID[:, 1] > 0] == 1) and np.all(values[GRID[:, 1] < 0] == -1)
     values = boundary.output_values(np.array([[-2.0], [0.3], [0.0]]), "regression", discretize=True)
     np.testing.assert_array_equal(values, [-1, 1, 1])
 
 
 def test_multiclass_image_colours_and_orientation():
-    labels = np.array([0, 1, 2])
-    figure = boundary.boundary_figure(three_class_output(), "multiclass", points_train=POINTS,
-                                      labels_train=labels)
-    image = figure.data[0]
-    assert isinstance(image, go.Image)
-    assert image.y0 == pytest.approx(-5.94) and image.dy > 0  # row 0 at the bottom of a y-up axis
-    z = np.asarray(image.z)
+    z = boundary.output_image(three_class_output(), "multiclass").astype(int)
     assert z.shape == (100, 100, 3)
     # Confident cells lean to their class colour: orange on the left, blue on the right, green in the middle.
-    left, right, middle = z[50, 5].astype(int), z[50, 95].astype(int), z[50, 50].astype(int)
+    left, right, middle = z[50, 5], z[50, 95], z[50, 50]
     assert left[0] > left[2] and right[2] > right[0] and middle[1] > max(middle[0], middle[2])
 
     upper_is_blue = np.stack([GRID[:, 1] < 0, GRID[:, 1] > 0, np.zeros(len(GRID))], axis=1).astype(float)
-    z = np.asarray(boundary.boundary_figure(upper_is_blue, "multiclass", points_train=POINTS,
-                                            labels_train=labels).data[0].z)
-    assert np.all(z[0] == ORANGE) and np.all(z[-1] == BLUE)  # z[0] is the bottom row (y0)
+    z = boundary.output_image(upper_is_blue, "multiclass")
+    assert np.all(z[0] == BLUE) and np.all(z[-1] == ORANGE)  # row 0 is the top (y = +6)
 
     discrete = boundary.output_image(three_class_output(), "multiclass", discretize=True)
     palette = {tuple(boundary.class_palette(3)[index].astype(np.uint8)) for index in range(3)}
@@ -162,7 +138,7 @@ def test_output_image_row_zero_is_the_top():
 
 def test_wrong_grid_size_is_reported():
     with pytest.raises(ValueError, match="10000"):
-        boundary.boundary_figure(np.zeros((50, 1)), "binary", **TRAIN)
+        boundary.output_image(np.zeros((50, 1)), "binary")
 
 
 # ---- neuron thumbnails -------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The decision boundary, per-neuron thumbnails and data-set previews, in TensorFlow Playground's colours.
 
 Grid outputs come in ``grid_points`` order: row by row from the top (y = +6) down, x from -6 to +6 within a
-row. The RGB images here keep that order (row 0 at the top, as ``imshow`` and thumbnails expect); the Plotly
-figure flips it so that its y axis points up.
+row. The RGB images here keep that order (row 0 at the top, as ``imshow``, the page's picture and the
+thumbnails expect).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import functools
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
 from playground.choices import ACTIVATION_CHOICES
 from playground.data.points import DOMAIN, generate_points
@@ -34,7 +33,7 @@ def hex_to_rgb(color: str) -> np.ndarray:
 
 
 def rgb_to_hex(rgb: np.ndarray) -> list[str]:
-    """(n, 3) uint8 -> ['#rrggbb', ...] (Plotly marker colours)."""
+    """(n, 3) uint8 -> ['#rrggbb', ...] (legend swatches)."""
     rows = np.asarray(rgb, dtype=np.uint8).tolist()
     return [f"#{red:02x}{green:02x}{blue:02x}" for red, green, blue in rows]
 
@@ -79,12 +78,6 @@ def class_legend_html(class_names: Sequence[str]) -> str:
         f"{escape(name)}</span>" for name, color in class_legend(class_names))
     return (f'<div class="pg-class-legend" style="display:flex;'
             f'flex-wrap:wrap;gap:0.15em 0.9em;font-size:0.85rem">{entries}</div>')
-
-
-def cell_centres(resolution: int = 100) -> np.ndarray:
-    """Ascending centres of the grid's cells along one axis (the x values of a row of ``grid_points``)."""
-    step = (DOMAIN[1] - DOMAIN[0]) / resolution
-    return DOMAIN[0] + step * (np.arange(resolution) + 0.5)
 
 
 # ---- the output layer --------------------------------------------------------------------------------------
@@ -160,72 +153,6 @@ def _check_grid(output: np.ndarray, resolution: int) -> None:
     if len(output) != resolution * resolution:
         raise ValueError(f"expected {resolution * resolution} grid outputs ({resolution}x{resolution}), "
                          f"got {len(output)}")
-
-
-def _points_trace(points: np.ndarray, labels: np.ndarray, problem: str, class_count: int, *, name: str,
-                  outline: str) -> go.Scatter:
-    points = np.asarray(points, dtype=np.float32)
-    labels = np.asarray(labels, dtype=np.float32).reshape(-1)
-    # Numbers on a colour scale rather than a colour string per point: Plotly validates strings one by one,
-    # which made the figure ten times slower to build.
-    if problem == "regression":
-        scale, color_range, label_text = colors.DIVERGING_SCALE, (-1, 1), "value %{marker.color:.2f}"
-    else:
-        scale, color_range = _class_scale(class_count), (0, class_count - 1)
-        label_text = "class %{marker.color}"
-    return go.Scatter(
-        x=points[:, 0], y=points[:, 1], mode="markers", name=name,
-        marker={"color": labels, "colorscale": scale, "cmin": color_range[0], "cmax": color_range[1],
-                "showscale": False, "size": 7, "line": {"color": outline, "width": 1}},
-        hovertemplate=f"{name}: {label_text}<br>x %{{x:.2f}}, y %{{y:.2f}}<extra></extra>",
-    )
-
-
-def _class_scale(class_count: int) -> list[list]:
-    """A colour scale with class i's colour at i / (class_count - 1), for colour values 0..class_count - 1."""
-    palette = rgb_to_hex(class_palette(class_count))
-    return [[index / (len(palette) - 1), color] for index, color in enumerate(palette)]
-
-
-def boundary_figure(output: np.ndarray, problem: str, *, points_train: np.ndarray, labels_train: np.ndarray,
-                    points_test: np.ndarray | None = None, labels_test: np.ndarray | None = None,
-                    show_test: bool = False, discretize: bool = False, resolution: int = 100,
-                    height: int = 420) -> go.Figure:
-    """The model's output over the domain with the data on top, as TensorFlow Playground's output view.
-
-    ``output`` is the output layer on ``grid_points(resolution)``: binary and regression as a heatmap on the
-    orange-grey-blue scale (hover gives the signed value), multi-class as an RGB image of class colours. The y
-    axis points up. One background trace plus one scatter per point set keeps the 4 redraws a second cheap.
-    """
-    output = np.asarray(output, dtype=np.float32)
-    _check_grid(output, resolution)
-    centres = cell_centres(resolution)
-    if problem == "multiclass":
-        # Rows flipped so that row 0 is the bottom (y0); go.Image then draws upward on a y-up axis.
-        image = output_image(output, problem, discretize=discretize, resolution=resolution)[::-1]
-        step = centres[1] - centres[0]
-        background = go.Image(z=image, x0=centres[0], dx=step, y0=centres[0], dy=step,
-                              hovertemplate="x %{x:.2f}, y %{y:.2f}<extra></extra>")
-    else:
-        values = output_values(output, problem, discretize=discretize).reshape(resolution, resolution)
-        background = go.Heatmap(
-            z=values[::-1], x=centres, y=centres, zmin=-1, zmax=1, colorscale=colors.DIVERGING_SCALE,
-            showscale=False, hovertemplate="x %{x:.2f}, y %{y:.2f}<br>output %{z:.2f}<extra></extra>",
-        )
-    class_count = output.shape[1] if problem == "multiclass" else 2
-    traces = [background, _points_trace(points_train, labels_train, problem, class_count, name="train",
-                                        outline=TRAIN_OUTLINE)]
-    if show_test and points_test is not None and labels_test is not None and len(points_test):
-        traces.append(_points_trace(points_test, labels_test, problem, class_count, name="test",
-                                    outline=TEST_OUTLINE))
-    axis = {"range": list(DOMAIN), "autorange": False, "constrain": "domain", "showgrid": False,
-            "zeroline": False, "ticks": "outside", "tickvals": [-6, -3, 0, 3, 6]}
-    # Layout given to the constructor (update_layout afterwards costs more), and template "none": copying
-    # Plotly's default template took most of the figure's build time (the page's theme styles it anyway).
-    layout = {"template": "none", "height": height, "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
-              "showlegend": False, "uirevision": "boundary", "plot_bgcolor": "white", "xaxis": axis,
-              "yaxis": axis | {"scaleanchor": "x", "scaleratio": 1}}
-    return go.Figure(data=traces, layout=layout)
 
 
 # ---- hidden neurons ----------------------------------------------------------------------------------------

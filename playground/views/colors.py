@@ -4,7 +4,6 @@ ORANGE = "#f59322"
 GREY = "#e8eaeb"
 BLUE = "#0877bd"
 # Output -1 -> 0 -> 1 (class 0 -> undecided -> class 1).
-DIVERGING_SCALE = [[0.0, ORANGE], [0.5, GREY], [1.0, BLUE]]
 # Further classes of multi-class problems, after orange and blue: ten, so that digits' classes 8 and 9 no longer
 # repeat the colours of 0 and 1.
 CLASS_COLORS = [ORANGE, BLUE, "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
