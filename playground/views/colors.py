@@ -3,7 +3,7 @@
 ORANGE = "#f59322"
 GREY = "#e8eaeb"
 BLUE = "#0877bd"
-# Output -1 -> 0 -> 1 (class 0 -> undecided -> class 1).
+# Output -1 -> 0 -> 1 reads ORANGE -> GREY -> BLUE (class 0 -> undecided -> class 1).
 # Further classes of multi-class problems, after orange and blue: ten, so that digits' classes 8 and 9 no longer
 # repeat the colours of 0 and 1.
 CLASS_COLORS = [ORANGE, BLUE, "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
