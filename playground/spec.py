@@ -217,13 +217,7 @@ class RunSpec(_RunSpecFields):
 
     def replace(self, **changes: Any) -> RunSpec:
         """A copy with changes; per-layer lists follow a changed layer count (new layers copy the last)."""
-        values = self.to_values() | changes
-        if "layers" in changes:
-            count = len(changes["layers"])
-            for name in ("activations", "dropout_rates"):
-                if name not in changes:
-                    values[name] = _resize(tuple(values[name]), count, OPTIONS_BY_NAME[name].default[0])
-        return RunSpec._consistent(values)[0]
+        return RunSpec._consistent(self.carried_over(changes) | changes)[0]
 
     def needs_reset(self, other: RunSpec) -> bool:
         """True when going from self to other changes more than the options a running job takes on live."""

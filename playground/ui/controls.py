@@ -109,17 +109,21 @@ def _option_widget(option: Option, on_change: Callable | None = None, args: tupl
                            step=option.step, format="%g")
 
 
+# A first layer's units, activation and dropout rate: the option table's defaults for the first layer.
+LAYER_DEFAULTS = tuple(OPTIONS_BY_NAME[name].default[0] for name in ("layers", "activations", "dropout_rates"))
+
+
 def _layer_editor(hidden: frozenset[str]) -> dict[str, Any]:
     """Hidden layers: how many, and units, activation and dropout rate of each."""
     if "layers" in hidden:
         return {}
     count = st.number_input("Hidden layers", 0, MAX_HIDDEN_LAYERS, step=1, key=widget_key("layer_count"),
-                            help=OPTIONS_BY_NAME["layers"].help.split(",")[0] + " (0-8).")
+                            help=OPTIONS_BY_NAME["layers"].help.split(",")[0] + f" (0-{MAX_HIDDEN_LAYERS}).")
     units, activations, dropout_rates = [], [], []
     for index in range(int(count)):
         # A new layer starts as a copy of the one before it (TensorFlow Playground's "+" button does the same).
         previous = (index - 1) if index else None
-        for name, fallback in (("units", 4), ("activation", "tanh"), ("dropout", 0.0)):
+        for name, fallback in zip(("units", "activation", "dropout"), LAYER_DEFAULTS, strict=True):
             key = widget_key(name, index)
             if key not in st.session_state:
                 st.session_state[key] = (st.session_state.get(widget_key(name, previous), fallback)

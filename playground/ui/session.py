@@ -107,13 +107,13 @@ def take_url_messages() -> tuple[str, ...]:
 def trained_run():
     """The Playground page's current run in this session, for the teaching pages: (spec, snapshot, dataset),
     or None when nothing has been trained yet."""
-    playground = st.session_state.get(CONTROLLER)
-    if playground is None:
+    page = st.session_state.get(CONTROLLER)
+    if page is None:
         return None
-    job = playground.registry.get(playground.job_id)
+    job = page.registry.get(page.job_id)
     if job is None:
         return None
     snapshot = job.snapshot()
     if snapshot.weights is None or snapshot.epoch == 0:
         return None
-    return playground.spec, snapshot, job.dataset
+    return page.spec, snapshot, job.dataset
