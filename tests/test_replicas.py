@@ -24,7 +24,7 @@ from csv_samples import pima_csv
 from bench.server import CHROMIUM, ROOT, free_port, server_pid
 from playground.spec import RunSpec
 from tests.conftest import ARTIFACTS
-from tests.test_browser_playground import wait_for_app
+from tests.test_browser_playground import download, wait_for_app
 
 # deploy/serve_replicas.py is a script (deploy/ is no package): loaded from its file, as `make serve-replicas` runs it.
 _spec = importlib.util.spec_from_file_location("serve_replicas", ROOT / "deploy" / "serve_replicas.py")
@@ -149,9 +149,7 @@ def exercise(page, url: str, number: int) -> dict:
     page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
     source = picture.get_attribute("src")
     page.get_by_text("Share and export").click()
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Spec JSON").click()
-    spec = RunSpec.from_json(pathlib.Path(download.value.path()).read_text())
+    spec = RunSpec.from_json(pathlib.Path(download(page, "Spec JSON").path()).read_text())
     assert spec.ok and spec.spec.dataset == "csv" and spec.spec.seed == number, spec.messages
     assert page.get_by_test_id("stException").count() == 0
     return {"picture": source if not source.startswith("data:") else "inline"}
@@ -218,9 +216,8 @@ def test_a_class_through_nginx_each_session_on_one_replica(browser):
 
             # Every session is still alive and on its replica after the others arrived: a second download.
             for number, (_, page, _, _, _) in enumerate(sessions, start=1):
-                with page.expect_download() as download:
-                    page.get_by_role("button", name="Spec JSON").click()
-                assert RunSpec.from_json(pathlib.Path(download.value.path()).read_text()).spec.seed == number
+                saved = download(page, "Spec JSON")
+                assert RunSpec.from_json(pathlib.Path(saved.path()).read_text()).spec.seed == number
             for context, *_ in sessions:
                 context.close()  # closes the websockets: nginx logs each when it closes
             time.sleep(1)
