@@ -39,7 +39,7 @@ def test_a_new_learning_rate_reaches_the_optimizer(running):
     assert job.wait_until(lambda snapshot: snapshot.history[-1]["learning_rate"] == 0.3, timeout=30)
     job.pause()
     assert job.wait_until(lambda snapshot: snapshot.status == Status.PAUSED, timeout=30)
-    assert float(job._engine.trainer.optimizer.learning_rate.numpy()) == pytest.approx(0.3)
+    assert float(job._engine.trainer.fit_model.optimizer.learning_rate.numpy()) == pytest.approx(0.3)
 
 
 def test_a_new_epoch_limit_ends_the_run_there(running):

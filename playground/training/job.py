@@ -3,6 +3,11 @@
 The thread owns the model. Everything the UI reads goes through a lock-protected state and comes out as an
 immutable :class:`Snapshot` (copies, never lists the thread is appending to). Controls (pause, resume, step,
 stop, learning rate, epoch limit) are requests the thread takes up at the next epoch boundary.
+
+Alone (a notebook, the CLI) a job trains freely on a trainer of its own. In a worker process (``workers.py``)
+its jobs share compiled trainers (``trainers.py``) and take fair turns (``turns.py``): a job trains only while it
+holds the worker's turnstile, gives its turn away when its slice is over and another job waits, and holds no
+turn while paused.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from playground.spec import RunSpec
 from playground.training import process
 from playground.training.loss_watch import CHECK_EVERY, loss_warning, lower_learning_rate
 from playground.training.snapshot import Snapshot, Status
+from playground.training.turns import FreeRunning
 
 _LOG = logging.getLogger(__name__)
 
@@ -54,7 +60,8 @@ class TrainingJob:
     """One run of a spec: build the model, then ``fit`` in a background thread, under the UI's control."""
 
     def __init__(self, spec: RunSpec, dataset: Dataset | None = None, *, probe_inputs: np.ndarray | None = None,
-                 weights_interval: float = 0.1, probe_interval: float = 0.2, job_id: str | None = None):
+                 weights_interval: float = 0.1, probe_interval: float = 0.2, job_id: str | None = None,
+                 trainers=None, turns=None):
         problems = spec.validate()
         if problems:
             raise ValueError("invalid spec: " + "; ".join(problems))
@@ -79,6 +86,8 @@ class TrainingJob:
         self._weights_time = 0.0
         self._probe_time = 0.0
         self._engine = None  # set by the thread once the model exists
+        self._trainers = trainers  # a worker's shared TrainerCache (None: a trainer of its own)
+        self._turns = turns if turns is not None else FreeRunning()  # a worker's Turnstile
 
     # ---- controls -----------------------------------------------------------------------------------------
     def start(self, *, paused: bool = False) -> None:
@@ -223,22 +232,22 @@ class TrainingJob:
     def _release(self) -> None:
         """The thread is over: let go of what only training needed, and of everything once stopped (a stopped
         job is being thrown away; one that ended on its own keeps its model for exports)."""
+        self._turns.release(self)
         engine = self._engine
-        if engine is not None:
-            from playground.training.tf_leaks import forget_custom_gradients
-
-            forget_custom_gradients(engine.trainer.variables)
         with self._condition:
             status, epoch = self._state.status, max(len(self._state.history) - 1, 0)
             if status == Status.STOPPED:
                 self._engine = self.model = None
+        if engine is not None:
+            engine.finish(keep=status != Status.STOPPED)
         _LOG.info("job %s: training thread ended, %s after %d epochs", self.id, status, epoch)
 
     def _train(self) -> None:
         try:
             from playground.training.engine import Engine
 
-            engine = Engine(self.spec, self.dataset)
+            self._turns.acquire(self)
+            engine = Engine(self.spec, self.dataset, self._trainers)
             self.model = engine.model
             self._engine = engine
             self._publish(0, engine.evaluate(), engine, force=True)
@@ -301,6 +310,8 @@ class TrainingJob:
                 if state.epochs_budget <= 0:
                     state.epochs_budget = None
                     state.pause_requested = True
+        if self._turns.take_turn(self):
+            engine.enter()
         return self._wait_while_paused(engine)
 
     def _wait_while_paused(self, engine) -> bool:
@@ -316,8 +327,16 @@ class TrainingJob:
                 state.status = Status.PAUSED
                 state.rate_window.clear()
                 self._condition.notify_all()
+                self._turns.release(self)  # a paused job holds no turn
                 while state.pause_requested and not state.stop_requested:
                     self._condition.wait()
+                paused = True
+            else:
+                paused = False
+        if paused:
+            self._turns.acquire(self)  # outside the lock: the wait for a turn may be long
+            engine.enter()
+        with self._condition:
             if state.stop_requested:
                 return False
             state.status = Status.RUNNING
@@ -371,7 +390,39 @@ class TrainingJob:
             engine, status = self._engine, self._state.status
             epoch = len(self._state.history) - 1
         if engine is not None and (status == Status.PAUSED or status.is_over) and status != Status.FAILED:
-            self._publish_probe(engine, epoch)
+            self.with_model(lambda: self._publish_probe(engine, epoch))
+
+    def with_model(self, task):
+        """Run ``task`` in this thread with the job's model loaded (a paused or finished job: a turn of its
+        own on a shared trainer); returns what it returns."""
+        engine = self._engine
+        if engine is None:
+            return None
+        token = object()  # not the job itself: its own thread may be waiting for a turn too
+        self._turns.acquire(token)
+        try:
+            engine.enter()
+            return task()
+        finally:
+            self._turns.release(token)
+
+    def model_file(self) -> bytes | None:
+        """The trained model as a .keras file (None before the model exists); for a paused or finished job."""
+        from playground import export
+
+        return self.with_model(lambda: export.model_bytes(self._engine.model))
+
+    @property
+    def has_model(self) -> bool:
+        return self._engine is not None
+
+    def close(self) -> None:
+        """Stop the job and let go of its model for good (the worker drops a job its page no longer has)."""
+        self.stop()
+        self.join(30)
+        engine, self._engine, self.model = self._engine, None, None
+        if engine is not None:
+            engine.close()
 
 
 def run_to_end(spec: RunSpec, epochs: int | None = None, dataset: Dataset | None = None,
