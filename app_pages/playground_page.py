@@ -48,6 +48,8 @@ def playground_page() -> None:
             st.info(NO_CSV_MESSAGE, icon=":material/upload_file:")
         else:
             data_panel.render_problems(loaded)
+    elif loaded.dataset is None:  # 2-D points over the server's limits (the spec's rules keep a page's under them)
+        data_panel.render_problems(loaded)
     if loaded.dataset is None:
         return  # nothing to train: the messages above say why and what to do
 

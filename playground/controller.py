@@ -12,7 +12,7 @@ import numpy as np
 
 from playground.data.planes import SlicePlane, feature_plane, pca_plane
 from playground.data.points import feature_matrix, grid_points
-from playground.data.sources import DataResult, data_key, load_data, table_of
+from playground.data.sources import DataResult, data_key, prepared_data, table_of, within_limits
 from playground.data.tables import Table
 from playground.options import OPTIONS
 from playground.spec import RunSpec
@@ -59,15 +59,17 @@ class PlaygroundController:
 
     # ---- data ---------------------------------------------------------------------------------------------
     def data(self) -> DataResult:
-        """The spec's data set (cached while the data settings and the CSV table stay the same)."""
+        """The spec's data set (prepared once while the data settings and the CSV table stay the same), or none
+        when it, or the spec's network on it, is over the server's limits (checked on every call: the network
+        changes without the data)."""
         key = (data_key(self.spec), id(self.csv_table) if self.spec.dataset == "csv" else None)
         if self._data is None or self._data[0] != key:
-            self._data = (key, load_data(self.spec, self.csv_table))
+            self._data = (key, prepared_data(self.spec, self.csv_table))
             # Other data, other columns: a chosen pair of features may not exist any more.
             self.data_version += 1
             self._plane = None
             self.plane_choice, self.feature_pair = PCA, (0, 1)
-        return self._data[1]
+        return within_limits(self.spec, self._data[1])
 
     def table_of(self, dataset: str) -> Table | None:
         """The table behind a data set name: the uploaded file for "csv", scikit-learn's for the others."""

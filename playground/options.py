@@ -9,7 +9,9 @@ own (``choices.py``: label and Keras code). Parsing never raises on user input; 
 
 from __future__ import annotations
 
+import logging
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,6 +233,41 @@ class Option:
 
 MAX_HIDDEN_LAYERS = 8
 MAX_UNITS = 256
+
+
+# ---- Limits of one server ---------------------------------------------------------------------------------------
+# A class shares one server, and a link can ask for anything the table allows (8 layers of 256 units on 64
+# inputs are nearly 480,000 weights). These two caps bound one run's size, whatever the link or the file; operators
+# set them with environment variables. ``rules.py`` reports a run over them, ``data/sources.py`` refuses its data.
+def _limit_from_environment(variable: str, default: int, floor: int) -> int:
+    """A positive whole number from the environment (``default`` when unset or not a number), at least ``floor``
+    so that the default settings always fit."""
+    text = os.environ.get(variable, "").strip().replace("_", "").replace(",", "")
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        logging.getLogger(__name__).warning("%s=%r is not a whole number; using %d", variable, text, default)
+        return default
+    if value < floor:
+        logging.getLogger(__name__).warning("%s=%d is below %d, the smallest that the default settings need; "
+                                            "using %d", variable, value, floor, floor)
+    return max(value, floor)
+
+
+# Trainable parameters (weights and biases) of the whole network, input and output layers included. 50,000 is
+# over 100 times TensorFlow Playground's largest network, 5 times the digits network of the README (64-128-10,
+# 9,610) and fits e.g. 64-128-128-10 (26,122) on digits or 2-256-128-1 (33,793) on 2-D points; 8 layers of 256
+# units (over 460,000) do not. Values below 1,000 are raised to 1,000: the default 4,2 network fits every 2-D data
+# set and built-in table.
+MAX_PARAMETERS = _limit_from_environment("PLAYGROUND_MAX_PARAMETERS", 50_000, floor=1_000)
+# Values of the data set: rows (training and test) x the inputs the network reads (after one-hot encoding).
+# 1,000,000 values are 4 MB per float32 copy (a session holds a few: the table in float64, its split, a
+# worker's copy), so a class of 30 at the limit needs well under a gigabyte of data. Every built-in table fits
+# (digits, the largest, is 1,797 x 64 = 115,008), and so does a CSV file at the row limit with 10 inputs. Values
+# below 35,000 are raised to 35,000: the largest 2-D data set the options allow (5,000 points x 7 features) fits.
+MAX_DATA_VALUES = _limit_from_environment("PLAYGROUND_MAX_DATA_VALUES", 1_000_000, floor=35_000)
 
 DATASET_LABELS = {"multi_gauss": "multi-gauss", "iris": "iris (table)", "wine": "wine (table)",
                   "breast_cancer": "breast cancer (table)", "digits": "digits 8x8 (table)",

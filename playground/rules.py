@@ -8,10 +8,11 @@ problem only), so the two cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from playground import options as option_table  # the limits are read when checked (tests may change them)
 from playground.options import CLASSIFICATION_DATASETS, OPTIONS_BY_NAME, REGRESSION_DATASETS, TABLE_PROBLEMS
 
 # Losses each problem type accepts ("auto" is always fine).
@@ -69,6 +70,61 @@ def loss_fits_problem(values: dict[str, Any]) -> Fix | None:
     return None
 
 
+# ---- The limits of one server (``options.MAX_PARAMETERS``, ``options.MAX_DATA_VALUES``) ---------------------------
+
+
+def parameter_count(inputs: int, layers: Sequence[int], outputs: int) -> int:
+    """Trainable parameters of the dense network inputs -> layers -> outputs: each layer's weights (one per
+    input and unit) and biases (one per unit). Dropout and regularisation add none."""
+    widths = (inputs, *layers, outputs)
+    return sum(before * units + units for before, units in zip(widths, widths[1:], strict=False))
+
+
+def too_many_parameters(inputs: int, layers: Sequence[int], outputs: int) -> str | None:
+    """What is wrong when the network is over this server's parameter limit (None when it is within)."""
+    count, limit = parameter_count(inputs, layers, outputs), option_table.MAX_PARAMETERS
+    if count <= limit:
+        return None
+    shape = "-".join(str(width) for width in (inputs, *layers, outputs))
+    return (f"a {shape} network has {count:,} trainable parameters (weights and biases) and this server's limit "
+            f"is {limit:,} (PLAYGROUND_MAX_PARAMETERS)")
+
+
+def too_much_data(rows: int, inputs: int) -> str | None:
+    """What is wrong when a data set of ``rows`` rows (training and test) of ``inputs`` inputs is over this
+    server's limit on data values (None when it is within), and how to get under it."""
+    limit = option_table.MAX_DATA_VALUES
+    if rows * inputs <= limit:
+        return None
+    return (f"the data has {rows:,} rows x {inputs:,} inputs = {rows * inputs:,} values and this server's limit is "
+            f"{limit:,} (PLAYGROUND_MAX_DATA_VALUES): choose fewer feature columns, or use a sample of at most "
+            f"{limit // inputs:,} rows")
+
+
+def network_fits_limit(values: dict[str, Any]) -> Fix | None:
+    """2-D points: the spec alone decides the network (one input per feature), so a network over the parameter
+    limit is refused here and the default hidden layers used. A table's network is checked when its data is
+    loaded (``data.sources.load_data``): its columns decide the inputs."""
+    if values["dataset"] in TABLE_PROBLEMS:
+        return None
+    outputs = values["classes"] if values["problem"] == "multiclass" else 1
+    too_many = too_many_parameters(len(values["features"]), values["layers"], outputs)
+    if too_many is None:
+        return None
+    layers = OPTIONS_BY_NAME["layers"]
+    count = len(layers.default)
+    changes = {"layers": layers.default, **{name: _per_layer(name, values[name], count) for name in PER_LAYER_FIELDS}}
+    return Fix(f"hidden layers {layers.format_text(values['layers'])} are too large: {too_many}; use fewer or "
+               f"smaller hidden layers", changes, f"using the default {layers.format_text(layers.default)}")
+
+
+def _per_layer(name: str, given: Sequence[Any], count: int) -> tuple:
+    """A per-layer list made ``count`` long: cut, or grown with its last value (the default when empty)."""
+    given = tuple(given)
+    fill = given[-1] if given else OPTIONS_BY_NAME[name].default[0]
+    return (given + (fill,) * count)[:count]
+
+
 def one_value_per_layer(name: str) -> Callable[[dict[str, Any]], Fix | None]:
     """The rule for a per-layer list (activations, dropout rates): one value per hidden layer. One value for
     all layers is routine; another count is cut, or grown with the last value."""
@@ -78,8 +134,7 @@ def one_value_per_layer(name: str) -> Callable[[dict[str, Any]], Fix | None]:
         count, given = len(values["layers"]), tuple(values[name])
         if len(given) == count:
             return None
-        fill = given[-1] if given else option.default[0]
-        fixed = (given + (fill,) * count)[:count]
+        fixed = _per_layer(name, given, count)
         return Fix(f"{option.noun} has {len(given)} value(s) for {count} hidden layer(s)", {name: fixed},
                    f"using {option.format_text(fixed)}", routine=len(given) == 1 or count == 0)
 
@@ -88,7 +143,7 @@ def one_value_per_layer(name: str) -> Callable[[dict[str, Any]], Fix | None]:
 
 
 RULES: tuple[Callable[[dict[str, Any]], Fix | None], ...] = (
-    target_only_for_csv, problem_fits_table, problem_fits_points, loss_fits_problem,
+    target_only_for_csv, problem_fits_table, problem_fits_points, loss_fits_problem, network_fits_limit,
     *(one_value_per_layer(name) for name in PER_LAYER_FIELDS),
 )
 

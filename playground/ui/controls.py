@@ -14,6 +14,7 @@ from playground.options import (
     CLASSIFICATION_DATASETS,
     GROUPS,
     MAX_HIDDEN_LAYERS,
+    MAX_PARAMETERS,
     MAX_UNITS,
     OPTIONS,
     OPTIONS_BY_NAME,
@@ -118,7 +119,8 @@ def _layer_editor(hidden: frozenset[str]) -> dict[str, Any]:
     if "layers" in hidden:
         return {}
     count = st.number_input("Hidden layers", 0, MAX_HIDDEN_LAYERS, step=1, key=widget_key("layer_count"),
-                            help=OPTIONS_BY_NAME["layers"].help.split(",")[0] + f" (0-{MAX_HIDDEN_LAYERS}).")
+                            help=OPTIONS_BY_NAME["layers"].help.split(",")[0] + f" (0-{MAX_HIDDEN_LAYERS}). The "
+                                 f"whole network may have up to {MAX_PARAMETERS:,} weights and biases on this server.")
     units, activations, dropout_rates = [], [], []
     for index in range(int(count)):
         # A new layer starts as a copy of the one before it (TensorFlow Playground's "+" button does the same).

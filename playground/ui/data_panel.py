@@ -74,7 +74,12 @@ def render_upload(controller: PlaygroundController) -> None:
 
 def render_problems(loaded: DataResult) -> None:
     """Why there is no data set to train on (an error), or what preparing it changed (notes)."""
-    if loaded.dataset is None:
+    if loaded.over_limit:
+        notes = [message for message in loaded.messages if message != loaded.over_limit]
+        st.error("**Too large for this server.** " + loaded.over_limit, icon=":material/block:")
+        for message in notes:
+            st.caption(f":material/info: {message}")
+    elif loaded.dataset is None:
         st.error("**No data to train on.** " + " ".join(loaded.messages), icon=":material/error:")
     else:
         for message in loaded.messages:
