@@ -77,27 +77,7 @@ def playground_page() -> None:
     @st.fragment(run_every=REFRESH_SECONDS if running else None)
     def live_views() -> None:
         current = controller.snapshot()
-        job = controller.job()
-        live.render_status(current)
-        # A row that wraps, not columns: the picture and the chart have fixed sizes, and in columns narrower than
-        # them (1366 or 1280 pixels wide windows) they overlapped.
-        with st.container(horizontal=True, gap="small", key="live_row"):
-            with st.container(key="network_column"):
-                live.render_network(current, controller.spec, job.dataset)
-            with st.container(key="boundary_column", width=live.BOUNDARY_PIXELS):
-                with st.container(horizontal=True, gap="small"):
-                    show_test = st.toggle("Show test data", key="show_test")
-                    discretize = st.toggle("Discretize output", key="discretize")
-                live.render_plane_choice(controller, job.dataset)
-                live.render_boundary(current, controller.spec, job.dataset, show_test=show_test,
-                                     discretize=discretize, plane=controller.plane(),
-                                     plane_points=controller.plane_points())
-            with st.container(key="curve_column", width=live.CURVE_WIDTH):
-                with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
-                    log_scale = st.toggle("Log scale", key="log_scale")
-                    smoothing = st.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="smoothing", width=150,
-                                          help="Exponential smoothing of the curves.")
-                live.render_curve(current, log_scale=log_scale, smoothing=smoothing)
+        live.render_live_views(controller, current, controller.job().dataset)
         if running and current.status not in (Status.STARTING, Status.RUNNING) and live.outputs_caught_up(current):
             st.rerun()  # paused or ended: redraw the page once, which stops the refreshing
 

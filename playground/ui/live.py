@@ -63,6 +63,30 @@ def format_metric(metric: str, value: float | None) -> str:
     return f"{value:.1%}" if metric == "accuracy" else f"{value:.3f}"
 
 
+def render_live_views(controller: PlaygroundController, snapshot: Snapshot, dataset: Dataset) -> None:
+    """The live fragment's body, one refresh: the status line, then the network, the output view and the loss
+    curve with their toggles, in a row (bench/refresh.py times exactly this)."""
+    render_status(snapshot)
+    # A row that wraps, not columns: the picture and the chart have fixed sizes, and in columns narrower than
+    # them (1366 or 1280 pixels wide windows) they overlapped.
+    with st.container(horizontal=True, gap="small", key="live_row"):
+        with st.container(key="network_column"):
+            render_network(snapshot, controller.spec, dataset)
+        with st.container(key="boundary_column", width=BOUNDARY_PIXELS):
+            with st.container(horizontal=True, gap="small"):
+                show_test = st.toggle("Show test data", key="show_test")
+                discretize = st.toggle("Discretize output", key="discretize")
+            render_plane_choice(controller, dataset)
+            render_boundary(snapshot, controller.spec, dataset, show_test=show_test, discretize=discretize,
+                            plane=controller.plane(), plane_points=controller.plane_points())
+        with st.container(key="curve_column", width=CURVE_WIDTH):
+            with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
+                log_scale = st.toggle("Log scale", key="log_scale")
+                smoothing = st.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="smoothing", width=150,
+                                      help="Exponential smoothing of the curves.")
+            render_curve(snapshot, log_scale=log_scale, smoothing=smoothing)
+
+
 def render_status(snapshot: Snapshot) -> None:
     """'Epoch 1,234', the current losses and metric, and a status line."""
     last = snapshot.last
