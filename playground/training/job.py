@@ -417,12 +417,14 @@ class TrainingJob:
         return self._engine is not None
 
     def close(self) -> None:
-        """Stop the job and let go of its model for good (the worker drops a job its page no longer has)."""
+        """Stop the job and let go of its model for good (the registry drops a job its page no longer has).
+        A thread still training lets go itself when it ends, at its next epoch boundary."""
         self.stop()
-        self.join(30)
-        engine, self._engine, self.model = self._engine, None, None
-        if engine is not None:
-            engine.close()
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            engine, self._engine, self.model = self._engine, None, None
+            if engine is not None:
+                engine.close()
 
 
 def run_to_end(spec: RunSpec, epochs: int | None = None, dataset: Dataset | None = None,

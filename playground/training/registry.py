@@ -42,9 +42,12 @@ class JobRegistry:
     def __init__(self, idle_timeout: float = DEFAULT_IDLE_TIMEOUT, reap_interval: float = DEFAULT_REAP_INTERVAL,
                  *, is_owner_alive: Callable[[str], bool] | None = None, owner_grace: float = DEFAULT_OWNER_GRACE,
                  unwatched_timeout: float = DEFAULT_UNWATCHED_TIMEOUT,
-                 count_sessions: Callable[[], int | None] | None = None):
+                 count_sessions: Callable[[], int | None] | None = None,
+                 job_factory: Callable[..., TrainingJob] | None = None):
         self.idle_timeout = idle_timeout
         self.count_sessions = count_sessions  # the server's open sessions, for the operators' status line
+        # Makes a job: in this process by default; a served app passes its worker pool's create_job.
+        self.job_factory = job_factory or TrainingJob
         self.reap_interval = reap_interval
         self.is_owner_alive = is_owner_alive
         self.owner_grace = owner_grace
@@ -58,7 +61,7 @@ class JobRegistry:
 
     def create(self, spec: RunSpec, *, owner: str | None = None, **job_options) -> TrainingJob:
         """A new (idle) job; ``owner`` is whoever polls it (the app: a Streamlit session id)."""
-        job = TrainingJob(spec, **job_options)
+        job = self.job_factory(spec, **job_options)
         with self._lock:
             self._jobs[job.id] = job
             if owner is not None:
@@ -131,7 +134,7 @@ class JobRegistry:
                 self._owners.pop(job_id, None)
                 self._gone_since.pop(job_id, None)
         for job_id, job in jobs.items():
-            job.stop()  # its thread ends at the next epoch boundary and lets go of the model (TrainingJob._run)
+            job.close()  # its thread ends at the next epoch boundary and lets go of the model (TrainingJob._run)
             _LOG.info("job %s stopped and dropped: %s", job_id, reasons[job_id])
         return list(jobs)
 

@@ -50,7 +50,7 @@ def render_downloads(controller: PlaygroundController, snapshot: Snapshot) -> No
             snapshot.probe[-1], spec.problem, dataset.points_train, dataset.labels_train()))
 
     def model_file():
-        return export.model_bytes(job.model)
+        return job.model_file()  # the job saves it (in its worker process when served)
 
     with st.container(horizontal=True, gap="small", key="downloads"):
         st.download_button("Diagram PNG", diagram_file("png"), f"{stem}-network.png", PNG, key="dl_diagram_png",
@@ -66,7 +66,7 @@ def render_downloads(controller: PlaygroundController, snapshot: Snapshot) -> No
                            disabled=not snapshot.history)
         st.download_button("Spec JSON", lambda: export.spec_json(spec), f"{stem}-spec.json", "application/json",
                            key="dl_spec", icon=":material/download:", on_click="ignore")
-        model_ready = job.model is not None and snapshot.status not in (Status.RUNNING, Status.STARTING)
+        model_ready = job.has_model and snapshot.status not in (Status.RUNNING, Status.STARTING)
         st.download_button("Model .keras", model_file, f"{stem}.keras", "application/octet-stream",
                            key="dl_model", icon=":material/download:", on_click="ignore", disabled=not model_ready,
                            help="The trained Keras model. Pause (or finish) the run first.")

@@ -1,0 +1,191 @@
+"""The inside of one training worker process (``workers.py`` starts it): it holds :class:`TrainingJob` objects
+that share compiled trainers and take fair turns, does what the web process asks, and sends back what changed.
+
+Messages from the web process (tuples, over a duplex pipe):
+``("create", job_id, spec_json, dataset, probe_inputs, weights_interval, probe_interval)``,
+``("call", job_id, method, args, options, number)`` for the job's controls (numbered per job), ``("probe_inputs", job_id, inputs)``,
+``("request", request_id, job_id, "model_file")``, ``("drop", job_id)`` and ``("exit",)``.
+To the web process: ``("updates", [update, ...])`` about every ``PUBLISH_INTERVAL`` seconds, one update (a dict)
+per job whose state changed, holding only what changed (new history records, weights, probes as float16), and
+``("reply", request_id, value, error)``. When the pipe closes (the web process ended) the worker exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+import numpy as np
+
+PUBLISH_INTERVAL = 0.05  # seconds between two batches of updates
+CONTROLS = frozenset({"start", "pause", "resume", "step", "stop", "set_learning_rate", "set_epoch_limit",
+                      "set_patience"})
+
+_LOG = logging.getLogger("playground.worker")
+
+
+def serve(connection, index: int, slice_seconds: float, trainer_capacity: int) -> None:
+    """The worker's main loop (the target of its process)."""
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s worker {index} %(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    Worker(connection, index, slice_seconds, trainer_capacity).run()
+
+
+class Worker:
+    def __init__(self, connection, index: int, slice_seconds: float, trainer_capacity: int):
+        from playground.training.trainers import TrainerCache
+        from playground.training.turns import Turnstile
+
+        self.connection = connection
+        self.index = index
+        self.trainers = TrainerCache(trainer_capacity)
+        self.turns = Turnstile(slice_seconds)
+        self.jobs: dict = {}
+        self._sent: dict[str, dict] = {}  # what the web process has of each job
+        self._calls: dict[str, int] = {}  # the number of the last control each job took
+        self._lock = threading.Lock()  # jobs and _sent
+        self._send_lock = threading.Lock()
+        self._closed = threading.Event()
+
+    def run(self) -> None:
+        import playground.training.engine  # noqa: F401 - TensorFlow imported before the first job, not during it
+
+        publisher = threading.Thread(target=self._publish_forever, name="publisher", daemon=True)
+        publisher.start()
+        self.send(("ready", os.getpid()))
+        try:
+            while True:
+                try:
+                    message = self.connection.recv()
+                except (EOFError, OSError):
+                    break  # the web process is gone
+                if message[0] == "exit":
+                    break
+                try:
+                    self.handle(message)
+                except Exception:  # noqa: BLE001 - one bad message must not end the worker's other jobs
+                    _LOG.exception("worker %d could not handle %s", self.index, message[0])
+        finally:
+            self._closed.set()
+            with self._lock:
+                jobs = list(self.jobs.values())
+            for job in jobs:
+                job.stop()
+            for job in jobs:
+                job.join(10)
+
+    def handle(self, message: tuple) -> None:
+        kind = message[0]
+        if kind == "create":
+            self._create(*message[1:])
+        elif kind == "call":
+            _, job_id, method, args, options, number = message
+            job = self._job(job_id)
+            if job is not None and method in CONTROLS:
+                getattr(job, method)(*args, **options)
+                with self._lock:
+                    self._calls[job_id] = number
+        elif kind == "probe_inputs":  # may wait for a turn (a paused job probes at once): not in this loop
+            job = self._job(message[1])
+            if job is not None:
+                threading.Thread(target=job.set_probe_inputs, args=(message[2],), daemon=True).start()
+        elif kind == "request":
+            threading.Thread(target=self._answer, args=message[1:], daemon=True).start()
+        elif kind == "drop":
+            with self._lock:
+                job = self.jobs.pop(message[1], None)
+                self._sent.pop(message[1], None)
+                self._calls.pop(message[1], None)
+            if job is not None:
+                job.close()
+
+    def _create(self, job_id, spec_json, dataset, probe_inputs, weights_interval, probe_interval) -> None:
+        from playground.spec import RunSpec
+        from playground.training.job import TrainingJob
+
+        spec = RunSpec.from_json(spec_json).spec
+        job = TrainingJob(spec, dataset, probe_inputs=probe_inputs, weights_interval=weights_interval,
+                          probe_interval=probe_interval, job_id=job_id, trainers=self.trainers, turns=self.turns)
+        with self._lock:
+            self.jobs[job_id] = job
+            self._sent[job_id] = {}
+
+    def _job(self, job_id: str):
+        with self._lock:
+            return self.jobs.get(job_id)
+
+    def _answer(self, request_id: int, job_id: str, what: str) -> None:
+        job = self._job(job_id)
+        value, error = None, ""
+        try:
+            if job is None:
+                error = "the run is gone"
+            elif what == "model_file":
+                value = job.model_file()
+            else:
+                error = f"unknown request {what!r}"
+        except Exception as exception:  # noqa: BLE001 - the page shows why
+            error = f"{type(exception).__name__}: {exception}"
+        self.send(("reply", request_id, value, error))
+
+    def send(self, message) -> None:
+        with self._send_lock:
+            self.connection.send(message)
+
+    def _publish_forever(self) -> None:
+        while not self._closed.wait(PUBLISH_INTERVAL):
+            try:
+                updates = self.updates()
+                if updates:
+                    self.send(("updates", updates))
+            except (BrokenPipeError, EOFError, OSError):
+                return
+            except Exception:  # noqa: BLE001 - the publisher must outlive one bad pass
+                _LOG.exception("worker %d could not publish", self.index)
+                time.sleep(0.5)
+
+    def updates(self) -> list[dict]:
+        with self._lock:
+            jobs = list(self.jobs.items())
+        updates = []
+        for job_id, job in jobs:
+            with self._lock:
+                sent, calls = self._sent.get(job_id), self._calls.get(job_id, 0)
+            if sent is None:
+                continue
+            update = changes(job.snapshot(), sent)  # after reading `calls`: it reflects at least those
+            if update:
+                update["id"], update["calls"] = job_id, calls
+                updates.append(update)
+        return updates
+
+
+PLAIN_FIELDS = ("status", "message", "learning_rate", "epoch_limit", "warning", "epochs_per_second")
+
+
+def changes(snapshot, sent: dict) -> dict:
+    """What of ``snapshot`` the web process does not have yet (``sent`` remembers what it has)."""
+    update = {}
+    for name in PLAIN_FIELDS:
+        value = getattr(snapshot, name)
+        if sent.get(name) != value:
+            update[name] = sent[name] = value
+    count = sent.get("history", 0)
+    if len(snapshot.history) > count:
+        update["history"] = snapshot.history[count:]
+        sent["history"] = len(snapshot.history)
+    if snapshot.weights is not None and sent.get("weights") is not snapshot.weights:
+        sent["weights"] = snapshot.weights
+        update["weights"], update["weights_epoch"] = snapshot.weights, snapshot.weights_epoch
+    if snapshot.probe is not None and sent.get("probe") is not snapshot.probe:
+        sent["probe"] = snapshot.probe
+        # Half precision: pictures only, and half the bytes through the pipe (a 100x100 grid per neuron).
+        update["probe"] = tuple(np.asarray(layer, dtype=np.float16) for layer in snapshot.probe)
+        update["probe_epoch"] = snapshot.probe_epoch
+    if snapshot.test_outputs is not None and sent.get("test_outputs") is not snapshot.test_outputs:
+        sent["test_outputs"] = snapshot.test_outputs
+        update["test_outputs"] = snapshot.test_outputs
+        update["probe_epoch"] = snapshot.probe_epoch
+    return update

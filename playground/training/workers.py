@@ -1,0 +1,378 @@
+"""Training out of the web process: a pool of worker processes (``worker_process.py``), each training many jobs
+in fair turns on shared compiled trainers, and :class:`RemoteJob`, the web process's handle on one of them.
+
+The web process only reads snapshots: a reader thread per worker takes the worker's updates (new history
+records, weights, probes) into each RemoteJob's mirror of the job's state, and ``snapshot()`` copies the mirror,
+so a page refresh never waits for a worker. A RemoteJob has :class:`TrainingJob`'s API (start, pause, resume,
+step, stop, live options, snapshot, wait_until, model_file), so pages and the registry do not know where a job
+trains. A worker that dies (killed, out of memory) fails its jobs with a message the page shows, and a new
+worker takes its place.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import os
+import threading
+import time
+import uuid
+from concurrent.futures import Future
+
+import numpy as np
+
+from playground.data.points import Dataset
+from playground.options import LIVE_OPTIONS
+from playground.spec import RunSpec
+from playground.training.snapshot import Snapshot, Status
+from playground.training.trainers import DEFAULT_CAPACITY
+from playground.training.turns import DEFAULT_SLICE_SECONDS
+
+_LOG = logging.getLogger(__name__)
+WORKERS_VARIABLE = "PLAYGROUND_WORKERS"
+WORKER_DIED = ("the training worker process stopped unexpectedly (killed, or out of memory); the server started "
+               "a new one: press Reset to train again")
+
+
+def worker_count() -> int:
+    """Worker processes for a served app: ``PLAYGROUND_WORKERS`` (0: train in the web process), else one per
+    core."""
+    value = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if value:
+        try:
+            return max(0, int(value))
+        except ValueError:
+            _LOG.warning("%s=%r is not a whole number; using one worker per core", WORKERS_VARIABLE, value)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class _Worker:
+    """One worker process, its end of the pipe and its reader thread."""
+
+    def __init__(self, pool: WorkerPool, index: int):
+        self.pool = pool
+        self.index = index
+        self.jobs: dict[str, RemoteJob] = {}
+        context = multiprocessing.get_context("spawn")  # no fork of a threaded process that holds TensorFlow
+        self.connection, child = context.Pipe(duplex=True)
+        from playground.training import worker_process
+
+        self.process = context.Process(target=worker_process.serve, name=f"playground-worker-{index}",
+                                       args=(child, index, pool.slice_seconds, pool.trainer_capacity), daemon=True)
+        self.process.start()
+        child.close()
+        self.ready = threading.Event()
+        self._send_lock = threading.Lock()
+        self.alive = True
+        self.reader = threading.Thread(target=self._read_forever, name=f"worker-{index}-reader", daemon=True)
+        self.reader.start()
+
+    def send(self, message) -> bool:
+        try:
+            with self._send_lock:
+                self.connection.send(message)
+            return True
+        except (BrokenPipeError, EOFError, OSError):
+            return False  # the reader sees the end and fails the jobs
+
+    def _read_forever(self) -> None:
+        while True:
+            try:
+                message = self.connection.recv()
+            except (EOFError, OSError):
+                break
+            except Exception:  # noqa: BLE001 - a message that cannot be read is the end of this worker
+                _LOG.exception("worker %d sent a message that cannot be read", self.index)
+                break
+            kind = message[0]
+            if kind == "updates":
+                for update in message[1]:
+                    job = self.jobs.get(update["id"])
+                    if job is not None:
+                        job._apply(update)
+            elif kind == "reply":
+                self.pool._reply(*message[1:])
+            elif kind == "ready":
+                self.ready.set()
+        self.alive = False
+        self.pool._worker_died(self)
+
+    def active_jobs(self) -> int:
+        return sum(1 for job in list(self.jobs.values()) if not job.status.is_over)
+
+
+class WorkerPool:
+    """Worker processes that train the jobs of every session of this server."""
+
+    def __init__(self, workers: int | None = None, *, slice_seconds: float = DEFAULT_SLICE_SECONDS,
+                 trainer_capacity: int = DEFAULT_CAPACITY):
+        self.slice_seconds = slice_seconds
+        self.trainer_capacity = trainer_capacity
+        self._lock = threading.Lock()
+        self._closed = False
+        self._requests: dict[int, Future] = {}
+        self._request_ids = itertools.count(1)
+        self.workers = [_Worker(self, index) for index in range(workers or worker_count())]
+        self.replaced = 0  # workers that died and were replaced
+
+    def __len__(self) -> int:
+        return len(self.workers)
+
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Whether every worker has imported TensorFlow and waits for jobs."""
+        deadline = time.monotonic() + timeout
+        return all(worker.ready.wait(max(0.0, deadline - time.monotonic())) for worker in list(self.workers))
+
+    def create_job(self, spec: RunSpec, dataset: Dataset | None = None, *, probe_inputs: np.ndarray | None = None,
+                   weights_interval: float = 0.1, probe_interval: float = 0.2,
+                   job_id: str | None = None) -> RemoteJob:
+        """A new (idle) job on the worker with the fewest unfinished jobs."""
+        problems = spec.validate()
+        if problems:
+            raise ValueError("invalid spec: " + "; ".join(problems))
+        if dataset is None:
+            from playground.data.sources import load_data
+
+            loaded = load_data(spec)
+            if loaded.dataset is None:
+                raise ValueError("; ".join(loaded.messages))
+            dataset = loaded.dataset
+        with self._lock:
+            worker = min(self.workers, key=lambda candidate: (not candidate.alive, candidate.active_jobs()))
+            job = RemoteJob(worker, spec, dataset, probe_inputs, job_id or uuid.uuid4().hex[:12])
+            worker.jobs[job.id] = job
+        if not worker.send(("create", job.id, spec.to_json(), dataset, probe_inputs, weights_interval,
+                            probe_interval)):
+            job._fail(WORKER_DIED)
+        return job
+
+    def request(self, worker: _Worker, job_id: str, what: str, timeout: float = 120.0):
+        """Ask a worker for something about a job (a model file) and wait for the answer."""
+        future: Future = Future()
+        with self._lock:
+            request_id = next(self._request_ids)
+            self._requests[request_id] = future
+        if not worker.send(("request", request_id, job_id, what)):
+            self._reply(request_id, None, "the training worker is gone")
+        return future.result(timeout)
+
+    def _reply(self, request_id: int, value, error: str) -> None:
+        with self._lock:
+            future = self._requests.pop(request_id, None)
+        if future is not None:
+            if error:
+                future.set_exception(RuntimeError(error))
+            else:
+                future.set_result(value)
+
+    def _worker_died(self, worker: _Worker) -> None:
+        with self._lock:
+            if not self._closed and worker in self.workers:
+                worker.process.join(5)
+                _LOG.error("training worker %d (pid %s) ended with exit code %s; %d job(s) failed; starting a new "
+                           "one", worker.index, worker.process.pid, worker.process.exitcode, len(worker.jobs))
+                self.workers[self.workers.index(worker)] = _Worker(self, worker.index)
+                self.replaced += 1
+        for job in list(worker.jobs.values()):
+            job._fail(WORKER_DIED)
+
+    def status(self) -> dict[str, int]:
+        workers = list(self.workers)
+        return {"workers": sum(worker.alive for worker in workers),
+                "worker_jobs": sum(len(worker.jobs) for worker in workers)}
+
+    def pids(self) -> list[int]:
+        return [worker.process.pid for worker in list(self.workers)]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self.workers)
+        for worker in workers:
+            worker.send(("exit",))
+        for worker in workers:
+            worker.process.join(15)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(5)
+
+
+class RemoteJob:
+    """The web process's handle on a job training in a worker (see the module's notes)."""
+
+    def __init__(self, worker: _Worker, spec: RunSpec, dataset: Dataset, probe_inputs, job_id: str):
+        self.worker = worker
+        self.spec = spec
+        self.dataset = dataset
+        self.id = job_id
+        self.probe_inputs = probe_inputs
+        self.last_polled = time.monotonic()
+        self._condition = threading.Condition()
+        self._started = False
+        self._calls = 0  # controls sent; a status the worker published before it took the last one is stale
+        self._state = {"status": Status.IDLE, "message": "", "history": [], "learning_rate": spec.learning_rate,
+                       "epoch_limit": spec.epochs, "warning": "", "epochs_per_second": 0.0, "weights": None,
+                       "weights_epoch": -1, "probe": None, "probe_epoch": -1, "test_outputs": None}
+
+    # ---- controls: sent to the worker; the status a page reads at once is set here too ---------------------
+    def _call(self, method: str, *args, **options) -> None:
+        with self._condition:
+            self._calls += 1
+            number = self._calls
+        if not self.worker.send(("call", self.id, method, args, options, number)):
+            self._fail(WORKER_DIED)
+
+    def _set_status_locked(self, status: Status) -> None:
+        if not self._state["status"].is_over:
+            self._state["status"] = status
+            self._condition.notify_all()
+
+    def start(self, *, paused: bool = False) -> None:
+        with self._condition:
+            if not self._started:
+                self._started = True
+                self._set_status_locked(Status.STARTING)
+            elif self._state["status"] == Status.PAUSED:
+                self._set_status_locked(Status.RUNNING)
+        self._call("start", paused=paused)
+
+    def pause(self) -> None:
+        self._call("pause")
+
+    def resume(self) -> None:
+        with self._condition:
+            if self._state["status"] == Status.PAUSED:
+                self._set_status_locked(Status.RUNNING)
+        self._call("resume")
+
+    def step(self, epochs: int = 1) -> None:
+        with self._condition:
+            if self._state["status"].is_over:
+                return
+            if not self._started:
+                self._started = True
+                self._set_status_locked(Status.STARTING)
+            elif self._state["status"] == Status.PAUSED:
+                self._set_status_locked(Status.RUNNING)
+        self._call("step", epochs)
+
+    def stop(self) -> None:
+        with self._condition:
+            if not self._started and not self._state["status"].is_over:
+                self._state["message"] = "stopped before it started"
+                self._set_status_locked(Status.STOPPED)
+        self._call("stop")
+
+    def close(self) -> None:
+        """Stop the job and free it in its worker (the registry dropped it)."""
+        self.stop()
+        self.worker.send(("drop", self.id))
+        self.worker.jobs.pop(self.id, None)
+        with self._condition:
+            self._set_status_locked(Status.STOPPED)
+            self._state["message"] = self._state["message"] or "stopped"
+
+    def join(self, timeout: float | None = None) -> bool:
+        if not self._started:
+            return True
+        return self.wait_until(lambda snapshot: snapshot.status.is_over, timeout=timeout or 1e9)
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        with self._condition:
+            self._state["learning_rate"] = float(learning_rate)
+        self._call("set_learning_rate", float(learning_rate))
+
+    def set_epoch_limit(self, epochs: int) -> None:
+        with self._condition:
+            self._state["epoch_limit"] = int(epochs)
+        self._call("set_epoch_limit", int(epochs))
+
+    def set_patience(self, patience: int) -> None:
+        self._call("set_patience", int(patience))
+
+    LIVE_SETTERS = {"learning_rate": set_learning_rate, "epochs": set_epoch_limit, "patience": set_patience}
+
+    def apply_live_changes(self, spec: RunSpec) -> None:
+        for name in LIVE_OPTIONS:
+            self.LIVE_SETTERS[name](self, getattr(spec, name))
+
+    def set_probe_inputs(self, inputs: np.ndarray) -> None:
+        self.probe_inputs = inputs
+        if not self.worker.send(("probe_inputs", self.id, inputs)):
+            self._fail(WORKER_DIED)
+
+    def touch(self) -> None:
+        self.last_polled = time.monotonic()
+
+    # ---- reading ------------------------------------------------------------------------------------------
+    @property
+    def status(self) -> Status:
+        with self._condition:
+            return self._state["status"]
+
+    @property
+    def has_model(self) -> bool:
+        with self._condition:
+            return self._started and self._state["weights"] is not None and self._state["status"] != Status.STOPPED
+
+    def model_file(self) -> bytes | None:
+        return self.worker.pool.request(self.worker, self.id, "model_file")
+
+    def snapshot(self) -> Snapshot:
+        self.touch()
+        with self._condition:
+            state = self._state
+            history = tuple(state["history"])
+            return Snapshot(status=state["status"], message=state["message"],
+                            epoch=len(history) - 1 if history else 0, history=history, metric=self.spec.metric,
+                            learning_rate=state["learning_rate"], epoch_limit=state["epoch_limit"],
+                            weights=state["weights"], weights_epoch=state["weights_epoch"], probe=state["probe"],
+                            probe_epoch=state["probe_epoch"], test_outputs=state["test_outputs"],
+                            epochs_per_second=state["epochs_per_second"], job_id=self.id, warning=state["warning"])
+
+    def wait_until(self, predicate, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while True:
+                if predicate(self.snapshot()):
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._condition.wait(min(remaining, 0.5))
+
+    # ---- from the worker ----------------------------------------------------------------------------------
+    def _apply(self, update: dict) -> None:
+        """Take a worker's update into the mirror (the reader thread)."""
+        with self._condition:
+            state = self._state
+            for name, value in update.items():
+                if name == "history":
+                    state["history"].extend(value)
+                elif name == "probe":
+                    state["probe"] = tuple(_frozen(np.asarray(layer, dtype=np.float32)) for layer in value)
+                elif name == "status":
+                    # A failed worker's or a closed job's end stays; a status from before the worker took the
+                    # page's last control (Play right after a pause) would undo what the page just set.
+                    if not state["status"].is_over and update.get("calls", 0) >= self._calls:
+                        state["status"] = Status(value)
+                elif name in ("weights", "test_outputs"):
+                    state[name] = (tuple(_frozen(array) for array in value) if name == "weights"
+                                   else _frozen(value))
+                elif name not in ("id", "calls"):
+                    state[name] = value
+            self._condition.notify_all()
+
+    def _fail(self, message: str) -> None:
+        with self._condition:
+            if self._state["status"].is_active or self._state["status"] == Status.IDLE:
+                self._state["status"] = Status.FAILED
+                self._state["message"] = message
+            self._condition.notify_all()
+
+
+def _frozen(array) -> np.ndarray:
+    array = np.asarray(array)
+    array.setflags(write=False)
+    return array

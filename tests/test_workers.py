@@ -1,0 +1,98 @@
+"""Training out of the web process (issue 11, item 1): jobs on a pool of worker processes keep TrainingJob's API
+and its results, and a worker that dies fails its jobs with a message while a new worker takes its place."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import zipfile
+
+import pytest
+
+from playground.spec import RunSpec
+from playground.training.job import Status, TrainingJob
+from playground.training.registry import JobRegistry
+from playground.training.workers import WORKER_DIED, WorkerPool
+
+SPEC = RunSpec(dataset="circle", seed=5, epochs=30)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    pool = WorkerPool(2)
+    assert pool.wait_ready(120)
+    yield pool
+    pool.close()
+
+
+def test_a_job_on_a_worker_gives_the_history_and_weights_of_one_in_the_process(pool):
+    alone = TrainingJob(SPEC)
+    alone.start()
+    assert alone.join(120)
+    remote = pool.create_job(SPEC)
+    remote.start()
+    assert remote.join(120)
+    snapshot, reference = remote.snapshot(), alone.snapshot()
+    assert snapshot.status == Status.FINISHED, snapshot.message
+    assert snapshot.history == reference.history  # exact: the same seeded data, weights and order
+    assert snapshot.epoch == 30 and snapshot.weights_epoch == 30
+    for mine, theirs in zip(snapshot.weights, reference.weights, strict=True):
+        assert (mine == theirs).all()
+    assert zipfile.is_zipfile(io.BytesIO(remote.model_file()))
+    remote.close()
+
+
+def test_controls_reach_the_worker_and_the_status_answers_at_once(pool):
+    job = pool.create_job(SPEC.replace(epochs=100_000))
+    assert job.status == Status.IDLE
+    job.step(3)
+    assert job.status in (Status.STARTING, Status.RUNNING)
+    assert job.wait_until(lambda snapshot: snapshot.status == Status.PAUSED and snapshot.epoch == 3, timeout=120)
+    job.set_learning_rate(0.3)
+    job.resume()
+    assert job.status == Status.RUNNING  # at once, before the worker has answered
+    assert job.wait_until(lambda snapshot: snapshot.history[-1]["learning_rate"] == 0.3, timeout=60)
+    job.pause()
+    assert job.wait_until(lambda snapshot: snapshot.status == Status.PAUSED, timeout=60)
+    job.set_epoch_limit(job.snapshot().epoch + 2)
+    job.resume()
+    assert job.wait_until(lambda snapshot: snapshot.status == Status.FINISHED, timeout=60)
+    assert job.snapshot().message.startswith("reached the epoch limit")
+    job.close()
+
+
+def test_jobs_spread_over_the_workers(pool):
+    jobs = [pool.create_job(SPEC.replace(seed=seed)) for seed in range(4)]
+    assert sorted(len([job for job in jobs if job.worker is worker]) for worker in pool.workers) == [2, 2]
+    for job in jobs:
+        job.close()
+
+
+def test_the_registry_drops_a_worker_job_and_the_worker_forgets_it(pool):
+    registry = JobRegistry(job_factory=pool.create_job)
+    job = registry.create(SPEC.replace(epochs=100_000))
+    job.start()
+    assert job.wait_until(lambda snapshot: snapshot.epoch >= 2, timeout=120)
+    worker = job.worker
+    registry.discard(job.id)
+    assert job.status == Status.STOPPED and job.id not in worker.jobs
+    registry.close()
+
+
+def test_a_killed_worker_fails_its_jobs_and_is_replaced():
+    pool = WorkerPool(1)
+    try:
+        assert pool.wait_ready(120)
+        job = pool.create_job(SPEC.replace(epochs=100_000))
+        job.start()
+        assert job.wait_until(lambda snapshot: snapshot.epoch >= 1, timeout=120)
+        os.kill(pool.pids()[0], signal.SIGKILL)
+        assert job.wait_until(lambda snapshot: snapshot.status == Status.FAILED, timeout=30)
+        assert job.snapshot().message == WORKER_DIED
+        assert pool.wait_ready(120) and pool.replaced == 1 and pool.status()["workers"] == 1
+        again = pool.create_job(SPEC)
+        again.start()
+        assert again.join(120) and again.status == Status.FINISHED
+    finally:
+        pool.close()
