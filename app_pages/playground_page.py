@@ -68,6 +68,9 @@ def playground_page() -> None:
                   help="Back to epoch 0 and the same initial weights (the seed decides them).")
         st.space("stretch")
         st.toggle("Presentation mode", key="present", help="Larger type and no sidebar, for a projector.")
+    refusal = controller.take_refusal()
+    if refusal:
+        st.warning(refusal, icon=":material/hourglass_top:")
 
     if "binary_step" in controller.spec.activations:
         st.caption(":material/info: A binary step has a zero derivative everywhere, so no gradient flows through "

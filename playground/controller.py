@@ -17,7 +17,6 @@ from playground.data.tables import Table
 from playground.options import OPTIONS
 from playground.spec import RunSpec
 from playground.training.job import Snapshot, Status, TrainingJob
-from playground.training.process import preload_engine
 from playground.training.registry import JobRegistry
 from playground.training.runs import RunRecord, kept, record_of
 
@@ -41,9 +40,11 @@ class PlaygroundController:
     """Holds a session's spec, its uploaded CSV table, the id of its job in the process-wide registry and the
     runs it keeps for comparison."""
 
-    def __init__(self, registry: JobRegistry, spec: RunSpec, owner: str | None = None):
+    def __init__(self, registry: JobRegistry, spec: RunSpec, owner: str | None = None, browser: str | None = None):
         self.registry = registry
         self.owner = owner  # the page's session: the registry drops its jobs soon after it ends
+        self.browser = browser  # the browser the session runs in (all its tabs), for the cap on runs per browser
+        self.refusal = ""  # why the last Play or Step did not start training (a cap of the server), once
         self.spec = spec
         self.job_id: str | None = None
         self.csv_table: Table | None = None  # the uploaded file, read (dataset "csv" trains on it)
@@ -145,18 +146,29 @@ class PlaygroundController:
             loaded = self.data()
             if loaded.dataset is None:
                 raise ValueError(" ".join(loaded.messages))
-            job = self.registry.create(self.spec, owner=self.owner, dataset=loaded.dataset,
-                                       probe_inputs=self.probe_inputs())
+            job = self.registry.create(self.spec, owner=self.owner, browser=self.browser,
+                                       dataset=loaded.dataset, probe_inputs=self.probe_inputs())
             self.job_id = job.id
         return job
 
     def snapshot(self) -> Snapshot:
         return self.job().snapshot()
 
-    @staticmethod
-    def preload() -> None:
-        """Start importing TensorFlow in the background (after the page's first paint)."""
-        preload_engine()
+    def preload(self) -> None:
+        """Get TensorFlow ready in the background (after the page's first paint)."""
+        self.registry.preload()
+
+    def take_refusal(self) -> str:
+        refusal, self.refusal = self.refusal, ""
+        return refusal
+
+    def server_load(self) -> tuple[int, int]:
+        """(runs training on this server now, how many can train at the same time)."""
+        return self.registry.training_count(), self.registry.cores
+
+    def _may_train(self, job: TrainingJob) -> bool:
+        self.refusal = self.registry.refusal_to_train(job) or ""
+        return not self.refusal
 
     def _discard_job(self) -> bool:
         """Keep the current run for comparison (if it trained), then stop and forget its job. Returns whether
@@ -214,6 +226,8 @@ class PlaygroundController:
         if job.status.is_over:  # Play after the end starts a fresh run
             self.reset()
             job = self.job()
+        if not self._may_train(job):
+            return
         if job.status == Status.PAUSED:
             job.resume()
         else:
@@ -227,7 +241,8 @@ class PlaygroundController:
         if job.status.is_over:
             self.reset()
             job = self.job()
-        job.step()
+        if self._may_train(job):
+            job.step()
 
     def reset(self) -> None:
         """Back to epoch 0 with fresh initial weights (the same ones: the seed is unchanged)."""

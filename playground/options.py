@@ -268,6 +268,12 @@ MAX_PARAMETERS = _limit_from_environment("PLAYGROUND_MAX_PARAMETERS", 50_000, fl
 # (digits, the largest, is 1,797 x 64 = 115,008), and so does a CSV file at the row limit with 10 inputs. Values
 # below 35,000 are raised to 35,000: the largest 2-D data set the options allow (5,000 points x 7 features) fits.
 MAX_DATA_VALUES = _limit_from_environment("PLAYGROUND_MAX_DATA_VALUES", 1_000_000, floor=35_000)
+# Runs training at once on this server (the others wait for Play): twice a class of 30, whose runs share the
+# server's CPU in fair turns (bench/load.py); more would only make every run slower.
+MAX_TRAINING_RUNS = _limit_from_environment("PLAYGROUND_MAX_TRAINING_RUNS", 64, floor=1)
+# Runs one browser trains at once, over all its tabs (a tab is a session; a loop opening tabs must not take the
+# whole server).
+MAX_TRAINING_PER_BROWSER = _limit_from_environment("PLAYGROUND_MAX_TRAINING_PER_BROWSER", 3, floor=1)
 
 DATASET_LABELS = {"multi_gauss": "multi-gauss", "iris": "iris (table)", "wine": "wine (table)",
                   "breast_cancer": "breast cancer (table)", "digits": "digits 8x8 (table)",

@@ -200,3 +200,31 @@ def test_the_status_counts_sessions_jobs_and_training_threads(caplog):
         registry.close()
     broken = JobRegistry(count_sessions=lambda: 1 / 0)
     assert broken.status()["sessions"] is None
+
+
+def test_caps_on_runs_training_at_once_per_server_and_per_browser():
+    from playground.controller import PlaygroundController
+
+    registry = JobRegistry(max_training=3, max_training_per_browser=2)
+    endless = RunSpec(dataset="circle", epochs=100_000)
+    try:
+        pages = [PlaygroundController(registry, endless.replace(seed=seed), owner=f"tab{seed}",
+                                      browser="one browser" if seed < 3 else f"browser {seed}")
+                 for seed in range(5)]
+        for page in pages[:2]:
+            page.play()
+            assert page.take_refusal() == "" and page.job().status in (Status.STARTING, Status.RUNNING)
+        pages[2].play()  # a third tab of the same browser
+        assert "This browser is already training 2 runs in other tabs" in pages[2].take_refusal()
+        assert pages[2].job().status == Status.IDLE
+        pages[3].play()  # another browser: the server's third run
+        assert pages[3].take_refusal() == ""
+        pages[4].step()
+        assert "This server is training 3 runs, its limit" in pages[4].take_refusal()
+        assert pages[4].job().status == Status.IDLE and registry.training_count() == 3
+        pages[0].pause()
+        assert pages[0].job().wait_until(lambda snapshot: snapshot.status == Status.PAUSED, timeout=60)
+        pages[4].step()  # a run paused: room again
+        assert pages[4].take_refusal() == "" and pages[4].job().status != Status.IDLE
+    finally:
+        registry.close()

@@ -70,7 +70,7 @@ def test_jobs_spread_over_the_workers(pool):
 
 
 def test_the_registry_drops_a_worker_job_and_the_worker_forgets_it(pool):
-    registry = JobRegistry(job_factory=pool.create_job)
+    registry = JobRegistry(pool=pool)
     job = registry.create(SPEC.replace(epochs=100_000))
     job.start()
     assert job.wait_until(lambda snapshot: snapshot.epoch >= 2, timeout=120)

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from playground.options import MAX_TRAINING_PER_BROWSER, MAX_TRAINING_RUNS
 from playground.spec import RunSpec
 from playground.training.job import Status, TrainingJob
 
@@ -43,11 +44,16 @@ class JobRegistry:
                  *, is_owner_alive: Callable[[str], bool] | None = None, owner_grace: float = DEFAULT_OWNER_GRACE,
                  unwatched_timeout: float = DEFAULT_UNWATCHED_TIMEOUT,
                  count_sessions: Callable[[], int | None] | None = None,
-                 job_factory: Callable[..., TrainingJob] | None = None):
+                 pool=None,
+                 max_training: int = MAX_TRAINING_RUNS, max_training_per_browser: int = MAX_TRAINING_PER_BROWSER):
         self.idle_timeout = idle_timeout
         self.count_sessions = count_sessions  # the server's open sessions, for the operators' status line
-        # Makes a job: in this process by default; a served app passes its worker pool's create_job.
-        self.job_factory = job_factory or TrainingJob
+        # Where jobs train: in this process's threads by default; a served app passes its WorkerPool.
+        self.pool = pool
+        self.job_factory = pool.create_job if pool is not None else TrainingJob
+        self.max_training = max_training
+        self.max_training_per_browser = max_training_per_browser
+        self._browsers: dict[str, str] = {}  # job id -> the browser its session runs in, when known
         self.reap_interval = reap_interval
         self.is_owner_alive = is_owner_alive
         self.owner_grace = owner_grace
@@ -59,13 +65,17 @@ class JobRegistry:
         self._reaper: threading.Thread | None = None
         self._closed = threading.Event()
 
-    def create(self, spec: RunSpec, *, owner: str | None = None, **job_options) -> TrainingJob:
-        """A new (idle) job; ``owner`` is whoever polls it (the app: a Streamlit session id)."""
+    def create(self, spec: RunSpec, *, owner: str | None = None, browser: str | None = None,
+               **job_options) -> TrainingJob:
+        """A new (idle) job; ``owner`` is whoever polls it (the app: a Streamlit session id), ``browser`` the
+        browser that session runs in (all its tabs), for the cap on runs per browser."""
         job = self.job_factory(spec, **job_options)
         with self._lock:
             self._jobs[job.id] = job
             if owner is not None:
                 self._owners[job.id] = owner
+            if browser:
+                self._browsers[job.id] = browser
             if self._reaper is None:
                 self._reaper = threading.Thread(target=self._reap_forever, name="job-reaper", daemon=True)
                 self._reaper.start()
@@ -81,6 +91,42 @@ class JobRegistry:
         if job is not None:
             job.touch()
         return job
+
+    def refusal_to_train(self, job: TrainingJob) -> str | None:
+        """Why ``job`` may not start training now (the server's or its browser's cap on runs training at once),
+        or None when it may."""
+        with self._lock:
+            others = [(job_id, other) for job_id, other in self._jobs.items() if other is not job]
+            browser = self._browsers.get(job.id)
+            browsers = dict(self._browsers)
+        training = [job_id for job_id, other in others if other.status in (Status.STARTING, Status.RUNNING)]
+        if len(training) >= self.max_training:
+            return (f"This server is training {len(training)} runs, its limit: press Play again in a moment, "
+                    "when one of them has finished or been paused.")
+        mine = [job_id for job_id in training if browser and browsers.get(job_id) == browser]
+        if len(mine) >= self.max_training_per_browser:
+            return (f"This browser is already training {len(mine)} runs in other tabs, the limit for one browser: "
+                    "pause one of them (or close its tab), then press Play here again.")
+        return None
+
+    def training_count(self) -> int:
+        """Runs training on this server now (for the page's 'the server is busy' note)."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        return sum(job.status in (Status.STARTING, Status.RUNNING) for job in jobs)
+
+    @property
+    def cores(self) -> int:
+        """How many runs can train at the same time (the workers; 1 for threads sharing this process)."""
+        return len(self.pool) if self.pool is not None else 1
+
+    def preload(self) -> None:
+        """Get TensorFlow ready ahead of the first Play: imported in this process when jobs train here (the
+        workers import it themselves when they start)."""
+        if self.pool is None:
+            from playground.training.process import preload_engine
+
+            preload_engine()
 
     def discard(self, job_id: str | None) -> None:
         """Stop a job and forget it (Reset, or a new spec that needs a new job)."""
@@ -132,6 +178,7 @@ class JobRegistry:
             jobs = {job_id: self._jobs.pop(job_id) for job_id in reasons if job_id in self._jobs}
             for job_id in reasons:
                 self._owners.pop(job_id, None)
+                self._browsers.pop(job_id, None)
                 self._gone_since.pop(job_id, None)
         for job_id, job in jobs.items():
             job.close()  # its thread ends at the next epoch boundary and lets go of the model (TrainingJob._run)

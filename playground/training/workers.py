@@ -11,6 +11,7 @@ worker takes its place.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import multiprocessing
@@ -115,6 +116,8 @@ class WorkerPool:
         self._request_ids = itertools.count(1)
         self.workers = [_Worker(self, index) for index in range(workers or worker_count())]
         self.replaced = 0  # workers that died and were replaced
+        # At exit, before multiprocessing ends the daemon workers: their end is then no death to recover from.
+        atexit.register(self.close)
 
     def __len__(self) -> int:
         return len(self.workers)
@@ -187,8 +190,11 @@ class WorkerPool:
 
     def close(self) -> None:
         with self._lock:
+            if self._closed:
+                return
             self._closed = True
             workers = list(self.workers)
+        atexit.unregister(self.close)
         for worker in workers:
             worker.send(("exit",))
         for worker in workers:

@@ -6,6 +6,7 @@ registry, which stops jobs whose session ended (the tab closed) or whose page st
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 
@@ -17,6 +18,7 @@ from playground.controller import PlaygroundController
 from playground.options import OPTIONS_BY_NAME
 from playground.spec import HIDE_SUFFIX, RunSpec
 from playground.training.registry import JobRegistry
+from playground.training.workers import WorkerPool, worker_count
 
 CONTROLLER = "controller"
 URL_MESSAGES = "url_messages"
@@ -27,9 +29,28 @@ PRESENT = "present"  # the presentation-mode toggle's key, and its URL key
 
 @st.cache_resource
 def registry() -> JobRegistry:
-    """One registry per server process, shared by every session; it drops the jobs of sessions that ended."""
+    """One registry per server process, shared by every session; it drops the jobs of sessions that ended.
+    A served app trains in worker processes (``PLAYGROUND_WORKERS``, default one per core); without a server
+    (AppTest) or with ``PLAYGROUND_WORKERS=0``, in threads of this process."""
     _log_job_events()
-    return JobRegistry(is_owner_alive=session_alive, count_sessions=open_sessions)
+    pool = WorkerPool(worker_count()) if served() and worker_count() > 0 else None
+    return JobRegistry(is_owner_alive=session_alive, count_sessions=open_sessions, pool=pool)
+
+
+def served() -> bool:
+    """Whether a real Streamlit server runs this script (AppTest runs it under a stand-in runtime: the page
+    tests train in this process, as a notebook does)."""
+    return Runtime.exists() and type(Runtime.instance()) is Runtime
+
+
+def browser_id() -> str | None:
+    """What all tabs of one browser share: Streamlit's XSRF cookie (None without it, e.g. in AppTest)."""
+    try:
+        token = st.context.cookies.get("_streamlit_xsrf")
+    except Exception:  # noqa: BLE001 - no request context: no browser to tell apart
+        return None
+    # Set once per browser (Tornado sets it only when it is missing), so every tab sends the same value.
+    return hashlib.sha256(token.encode()).hexdigest()[:16] if isinstance(token, str) and token else None
 
 
 def open_sessions() -> int | None:
@@ -72,7 +93,8 @@ def controller() -> PlaygroundController:
     one warning, defaults used). Its jobs are owned by the session, so they end soon after it does."""
     if CONTROLLER not in st.session_state:
         parsed = RunSpec.from_query(st.query_params.to_dict())
-        st.session_state[CONTROLLER] = PlaygroundController(registry(), parsed.spec, owner=session_id())
+        st.session_state[CONTROLLER] = PlaygroundController(registry(), parsed.spec, owner=session_id(),
+                                                            browser=browser_id())
         st.session_state[URL_MESSAGES] = parsed.messages
         st.session_state[HIDDEN] = parsed.hidden
         st.session_state[VIEW] = dict(parsed.view)
