@@ -1,7 +1,7 @@
 """The Playground page: controls, transport, live views, sharing and exports.
 
 Thin: widgets in, library calls, drawing out. The training runs in the library's background thread; this page
-reads snapshots of it, refreshing the live views 4 times a second while it trains and not at all when idle.
+reads snapshots of it, refreshing the live views up to 5 times a second while it trains (less often when the server is busy) and not at all when idle.
 """
 
 import streamlit as st
@@ -10,7 +10,6 @@ from playground.data.sources import NO_CSV_MESSAGE
 from playground.training.job import Status
 from playground.ui import controls, data_panel, evaluation_panel, exports, live, session, style
 
-REFRESH_SECONDS = 0.2  # 5 a second asked; at least 4 arrive in Chromium on 2 cores while training (bench/ui.py)
 HEARTBEAT_SECONDS = 30  # an open page polls its job at least this often, so the registry keeps it
 EVALUATION_SECONDS = 3  # the evaluation tabs refresh this often while training (every 0.2 s would halve the live views)
 
@@ -77,14 +76,25 @@ def playground_page() -> None:
                    "it: the layers before it never learn; only the layers after it do. Keras trains it anyway; "
                    "watch those weights stay put.")
 
-    @st.fragment(run_every=REFRESH_SECONDS if running else None)
+    refresh = controller.refresh_seconds() if running else None
+
+    @st.fragment(run_every=refresh)
     def live_views() -> None:
         current = controller.snapshot()
         live.render_live_views(controller, current, controller.job().dataset)
+        note = controller.load_note(current)
+        if note:
+            st.caption(f":material/groups: {note}")
         if running and current.status not in (Status.STARTING, Status.RUNNING) and live.outputs_caught_up(current):
             st.rerun()  # paused or ended: redraw the page once, which stops the refreshing
+        elif running and controller.refresh_seconds() != refresh:
+            st.rerun()  # more (or fewer) runs train on the server now: refresh at the pace it can serve
 
-    live_views()
+    # The options above the views are drawn here, once: only the views re-run while training (style.py's grid
+    # puts each option above its view).
+    with st.container(key="live_area"):
+        live.render_view_options(controller, loaded.dataset)
+        live_views()
 
     @st.fragment(run_every=HEARTBEAT_SECONDS)
     def keep_job_alive() -> None:

@@ -21,6 +21,10 @@ from playground.training.registry import JobRegistry
 from playground.training.runs import RunRecord, kept, record_of
 
 GRID_RESOLUTION = 100  # the decision-boundary heatmap, as TensorFlow Playground's
+# Live refreshes the web process can draw per second for all its sessions together, with room left for
+# everything else (bench/load.py, bench/refresh.py): with more runs training, each page refreshes less often.
+SERVER_REFRESHES_PER_SECOND = 60
+REFRESH_STEPS = (0.2, 0.25, 0.35, 0.5, 0.7, 1.0)  # seconds: a page's refresh changes in these steps only
 PCA = "pca"  # the plane choice for the first two principal components; otherwise a pair of input indices
 
 
@@ -165,6 +169,21 @@ class PlaygroundController:
     def server_load(self) -> tuple[int, int]:
         """(runs training on this server now, how many can train at the same time)."""
         return self.registry.training_count(), self.registry.cores
+
+    def refresh_seconds(self) -> float:
+        """How often this page's live views refresh while it trains: 5 times a second, less often when so many
+        runs train that the server could not draw all their pages that often (a class shares the server)."""
+        wanted = self.registry.training_count() / SERVER_REFRESHES_PER_SECOND
+        return next((step for step in REFRESH_STEPS if step >= wanted), REFRESH_STEPS[-1])
+
+    def load_note(self, snapshot: Snapshot) -> str:
+        """A sentence when more runs train than the server has cores for, so a slower run does not look broken."""
+        training, cores = self.server_load()
+        if training <= cores or snapshot.status != Status.RUNNING:
+            return ""
+        processes = "one training process" if cores == 1 else f"{cores} training processes"
+        rate = f": yours gets about {snapshot.epochs_per_second:,.0f} epochs/s" if snapshot.epochs_per_second else ""
+        return f"{training} runs are training on this server, sharing its {processes}{rate}."
 
     def _may_train(self, job: TrainingJob) -> bool:
         self.refusal = self.registry.refusal_to_train(job) or ""

@@ -96,3 +96,16 @@ def test_a_killed_worker_fails_its_jobs_and_is_replaced():
         assert again.join(120) and again.status == Status.FINISHED
     finally:
         pool.close()
+
+
+def test_the_web_process_serves_the_playground_page_without_importing_tensorflow():
+    """The workers train; the web process only reads snapshots, so it need not hold TensorFlow (~600 MB, 3-6 s to
+    import) for the Playground page."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import playground.ui.session, playground.ui.live, playground.ui.evaluation_panel, "
+            "playground.ui.exports, playground.ui.controls, playground.ui.data_panel, playground.controller; "
+            "print(sorted(name for name in ('tensorflow', 'keras') if name in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "[]"

@@ -14,33 +14,41 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
 
 import numpy as np
 
 PUBLISH_INTERVAL = 0.05  # seconds between two batches of updates
+WORKER_NICENESS = 10  # lower CPU priority than the web process (see serve)
 CONTROLS = frozenset({"start", "pause", "resume", "step", "stop", "set_learning_rate", "set_epoch_limit",
                       "set_patience"})
 
 _LOG = logging.getLogger("playground.worker")
 
 
-def serve(connection, index: int, slice_seconds: float, trainer_capacity: int) -> None:
+def serve(connection, index: int, slice_seconds: float, trainer_capacity: int | None) -> None:
     """The worker's main loop (the target of its process)."""
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s worker {index} %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # The web process decides when a worker ends (it closes the pipe, or dies): a Ctrl-C or SIGTERM sent to the
+    # whole process group stops the server, whose exit then ends its workers, with no "worker died" in between.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Training is background work: the web process, which answers the pages, gets the CPU first.
+    os.nice(WORKER_NICENESS)
     Worker(connection, index, slice_seconds, trainer_capacity).run()
 
 
 class Worker:
-    def __init__(self, connection, index: int, slice_seconds: float, trainer_capacity: int):
+    def __init__(self, connection, index: int, slice_seconds: float, trainer_capacity: int | None):
         from playground.training.trainers import TrainerCache
         from playground.training.turns import Turnstile
 
         self.connection = connection
         self.index = index
-        self.trainers = TrainerCache(trainer_capacity)
+        self.trainers = TrainerCache() if trainer_capacity is None else TrainerCache(trainer_capacity)
         self.turns = Turnstile(slice_seconds)
         self.jobs: dict = {}
         self._sent: dict[str, dict] = {}  # what the web process has of each job

@@ -27,7 +27,6 @@ from playground.data.points import Dataset
 from playground.options import LIVE_OPTIONS
 from playground.spec import RunSpec
 from playground.training.snapshot import Snapshot, Status
-from playground.training.trainers import DEFAULT_CAPACITY
 from playground.training.turns import DEFAULT_SLICE_SECONDS
 
 _LOG = logging.getLogger(__name__)
@@ -107,7 +106,7 @@ class WorkerPool:
     """Worker processes that train the jobs of every session of this server."""
 
     def __init__(self, workers: int | None = None, *, slice_seconds: float = DEFAULT_SLICE_SECONDS,
-                 trainer_capacity: int = DEFAULT_CAPACITY):
+                 trainer_capacity: int | None = None):
         self.slice_seconds = slice_seconds
         self.trainer_capacity = trainer_capacity
         self._lock = threading.Lock()
