@@ -209,6 +209,14 @@ class TrainingJob:
                 epochs_per_second=rate, job_id=self.id, warning=state.warning,
             )
 
+    def fingerprint(self) -> tuple:
+        """Cheap to take, and different whenever a snapshot would be: a worker sends a job's changes only when
+        it has some (a paused or finished job costs nothing)."""
+        with self._condition:
+            state = self._state
+            return (state.status, state.message, len(state.history), state.weights_epoch, id(state.probe),
+                    id(state.test_outputs), state.learning_rate, state.epoch_limit, state.warning)
+
     def wait_until(self, predicate, timeout: float = 30.0) -> bool:
         """Block until ``predicate(snapshot)`` holds or the timeout passes (for tests, CLI and notebooks)."""
         deadline = time.monotonic() + timeout

@@ -161,8 +161,10 @@ class Worker:
         for job_id, job in jobs:
             with self._lock:
                 sent, calls = self._sent.get(job_id), self._calls.get(job_id, 0)
-            if sent is None:
+            fingerprint = job.fingerprint()
+            if sent is None or sent.get("fingerprint") == fingerprint:
                 continue
+            sent["fingerprint"] = fingerprint
             update = changes(job.snapshot(), sent)  # after reading `calls`: it reflects at least those
             if update:
                 update["id"], update["calls"] = job_id, calls
