@@ -217,6 +217,9 @@ class RunSpec(_RunSpecFields):
 
     def replace(self, **changes: Any) -> RunSpec:
         """A copy with changes; per-layer lists follow a changed layer count (new layers copy the last)."""
+        unknown = sorted(set(changes) - set(OPTIONS_BY_NAME))
+        if unknown:  # as dataclasses.replace: a misspelt option must not be dropped silently
+            raise TypeError(f"RunSpec has no option {', '.join(unknown)}")
         return RunSpec._consistent(self.carried_over(changes) | changes)[0]
 
     def needs_reset(self, other: RunSpec) -> bool:

@@ -162,3 +162,8 @@ def test_one_set_of_rules_repairs_and_validates(fields):
     repaired = RunSpec.from_values(fields)
     assert reported and [message.split("; ")[0] for message in repaired.messages] == reported
     assert repaired.spec.validate() == []
+
+
+def test_replace_refuses_an_option_that_does_not_exist():
+    with pytest.raises(TypeError, match="train_percent"):
+        RunSpec().replace(train_percent=60)
