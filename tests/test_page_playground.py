@@ -37,7 +37,10 @@ def wait_for_first_epoch(app: AppTest, seconds: float) -> None:
 
 
 def status_line(app: AppTest) -> str:
-    return " ".join(item.value for item in app.caption)
+    """The captions, and the status line the live views write under the epoch counter ("Paused.", ...)."""
+    lines = [match for item in app.markdown for match in re.findall(r"class='pg-caption pg-status-line'>(.*?)</p>",
+                                                                        item.value)]
+    return " ".join([*lines, *(item.value for item in app.caption)])
 
 
 def url_spec(app: AppTest) -> RunSpec:

@@ -8,16 +8,65 @@ BASE_CSS = """
 .block-container { padding-top: 2.2rem; padding-bottom: 1rem; }
 [data-testid="stMetricValue"] { font-size: 1.45rem; font-variant-numeric: tabular-nums; }
 [data-testid="stMetric"] { min-width: 6.5rem; }
+.pg-status { display: flex; flex-wrap: wrap; align-items: flex-end; column-gap: 2rem; row-gap: 0.5rem; }
+.pg-metric { min-width: 6.5rem; }
+.pg-metric-label { font-size: 0.875rem; line-height: 1.6; min-height: 1.5rem; }
+.pg-metric-value { font-size: 1.45rem; line-height: 1.2; padding-bottom: 0.25rem; font-variant-numeric: tabular-nums; }
+.pg-caption { font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); margin: 0.5rem 0 0; }
+"""
+
+# The live views: the status on top, then the network beside the output view and the loss curve, each under its
+# options. The options are drawn outside the live fragment (they need not re-run 5 times a second), the views
+# inside it, as one Markdown element. The fragment's block and that element's wrappers are dissolved
+# (display: contents), so that each view and each option is an item of this grid, which puts every option above
+# its view. Narrower: the network above the two, then one column.
+LIVE_CSS = """
+div:has(> .st-key-live_area) { container-type: inline-size; }
+.st-key-live_area { display: grid; grid-template-columns: minmax(0, 1fr) 250px 270px; column-gap: 1rem;
+  row-gap: 1rem; align-items: start; }
+.st-key-live_area > div:has(> .stVerticalBlock:not([class*="st-key-"])),
+.st-key-live_area > div > .stVerticalBlock:not([class*="st-key-"]),
+.st-key-live_area :is(.stElementContainer, .stMarkdown, [data-testid="stMarkdownContainer"]):has(.pg-live),
+.pg-live { display: contents; }
+.st-key-live_area .stVerticalBlock:not([class*="st-key-"]) > .stElementContainer { grid-column: 1 / -1; order: -1; }
+.pg-live > .pg-status, .pg-live > .pg-status-line { grid-column: 1 / -1; order: -2; }
+.pg-live > .pg-status-line { margin: -0.75rem 0 0; }
+.pg-live > .pg-network { grid-column: 1; grid-row: span 2; order: 1; }
+.st-key-live_area > div:has(> .st-key-output_options) { grid-column: 2; order: 2; }
+.st-key-live_area > div:has(> .st-key-curve_options) { grid-column: 3; order: 3; }
+.pg-live > .pg-output { grid-column: 2; order: 4; }
+.pg-live > .pg-curve,
+.st-key-live_area .stVerticalBlock:not([class*="st-key-"]) > .stElementContainer:has(.stPlotlyChart) {
+  grid-column: 3; order: 5; }
+@container (max-width: 820px) {
+  .st-key-live_area { grid-template-columns: 250px 270px; }
+  .pg-live > .pg-network { grid-column: 1 / -1; grid-row: auto; }
+  .st-key-live_area > div:has(> .st-key-output_options), .pg-live > .pg-output { grid-column: 1; }
+  .st-key-live_area > div:has(> .st-key-curve_options), .pg-live > .pg-curve,
+  .st-key-live_area .stVerticalBlock:not([class*="st-key-"]) > .stElementContainer:has(.stPlotlyChart) {
+    grid-column: 2; }
+}
+@container (max-width: 560px) {
+  .st-key-live_area { grid-template-columns: minmax(0, 1fr); }
+  .st-key-live_area > div:has(> .st-key-output_options), .pg-live > .pg-output,
+  .st-key-live_area > div:has(> .st-key-curve_options), .pg-live > .pg-curve,
+  .st-key-live_area .stVerticalBlock:not([class*="st-key-"]) > .stElementContainer:has(.stPlotlyChart) {
+    grid-column: 1; }
+  .st-key-live_area > div:has(> .st-key-output_options) { order: 2; }
+  .pg-live > .pg-output { order: 3; }
+  .st-key-live_area > div:has(> .st-key-curve_options) { order: 4; }
+}
 """
 
 PRESENTATION_CSS = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
 html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
 .pg-epoch { font-size: 2.8rem; }
-[data-testid="stMetricValue"] { font-size: 2.1rem; }
-[data-testid="stMetricLabel"] p, [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
+[data-testid="stMetricValue"], .pg-metric-value { font-size: 2.1rem; }
+[data-testid="stMetricLabel"] p, [data-testid="stCaptionContainer"] p, .pg-metric-label, .pg-caption {
+  font-size: 1.05rem; }
 """
 
 
 def apply(presenting: bool) -> None:
-    st.html(f"<style>{BASE_CSS}{PRESENTATION_CSS if presenting else ''}</style>")
+    st.html(f"<style>{BASE_CSS}{LIVE_CSS}{PRESENTATION_CSS if presenting else ''}</style>")

@@ -19,6 +19,7 @@ from playground.views import colors
 from playground.views.diagram_svg import escape
 
 LEVELS = 257  # colour-table size: odd so that 0 is exactly grey; finer than the eye can tell apart
+PALETTE_LEVELS = 255  # the same scale as a PNG palette (at most 256 entries), still odd
 TRAIN_OUTLINE = "#ffffff"
 TEST_OUTLINE = "#333333"
 PREVIEW_BACKGROUND = "#ffffff"
@@ -38,16 +39,17 @@ def rgb_to_hex(rgb: np.ndarray) -> list[str]:
     return [f"#{red:02x}{green:02x}{blue:02x}" for red, green, blue in rows]
 
 
-def _scale_table() -> np.ndarray:
-    # Level i stands for the value -1 + 2i/(LEVELS - 1), interpolated in RGB as TensorFlow Playground's d3
+def _scale_table(levels: int = LEVELS) -> np.ndarray:
+    # Level i stands for the value -1 + 2i/(levels - 1), interpolated in RGB as TensorFlow Playground's d3
     # scale does.
-    values = np.linspace(-1.0, 1.0, LEVELS)[:, None]
+    values = np.linspace(-1.0, 1.0, levels)[:, None]
     orange, grey, blue = (hex_to_rgb(color) for color in (colors.ORANGE, colors.GREY, colors.BLUE))
     table = np.where(values < 0, grey + (orange - grey) * -values, grey + (blue - grey) * values)
     return np.rint(table).astype(np.uint8)
 
 
 COLOR_TABLE = _scale_table()  # (LEVELS, 3) uint8
+SCALE_PALETTE = _scale_table(PALETTE_LEVELS)  # (PALETTE_LEVELS, 3) uint8: scale_levels' colours
 NEUTRAL_RGB = hex_to_rgb(colors.GREY)
 CLASS_RGB = np.array([hex_to_rgb(color) for color in colors.CLASS_COLORS])
 
@@ -57,6 +59,13 @@ def colorize(values: np.ndarray) -> np.ndarray:
     values = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
     levels = np.rint((np.clip(values, -1.0, 1.0) + 1.0) * ((LEVELS - 1) / 2)).astype(np.intp)
     return COLOR_TABLE[levels]
+
+
+def scale_levels(values: np.ndarray) -> np.ndarray:
+    """Values in [-1, 1] (any shape) -> uint8 indices into ``SCALE_PALETTE`` (a palette PNG's pixels): the
+    colours ``colorize`` gives, to within one step of 255; outside is clipped, NaN grey."""
+    values = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
+    return np.rint((np.clip(values, -1.0, 1.0) + 1.0) * ((PALETTE_LEVELS - 1) / 2)).astype(np.uint8)
 
 
 def class_palette(class_count: int) -> np.ndarray:
@@ -172,6 +181,20 @@ def _neuron_scales(values: np.ndarray, activation: str | None) -> np.ndarray:
     return np.maximum(peak, 1e-6)  # a dead (all-zero) neuron stays grey rather than dividing by zero
 
 
+def _scaled_neurons(probe_layers: Sequence[np.ndarray], activations: Sequence[str] | None, size: int,
+                    resolution: int) -> list[np.ndarray]:
+    """Per layer: (size, size, units) values on the colour scale's [-1, 1] (see ``neuron_images``)."""
+    indices = _sample_indices(resolution, size)
+    scaled = []
+    for layer_index, layer in enumerate(probe_layers):
+        layer = np.asarray(layer, dtype=np.float32)
+        _check_grid(layer, resolution)
+        values = layer.reshape(resolution, resolution, -1)[np.ix_(indices, indices)]  # (size, size, units)
+        activation = activations[layer_index] if activations and layer_index < len(activations) else None
+        scaled.append(values / _neuron_scales(values, activation))
+    return scaled
+
+
 def neuron_images(probe_layers: Sequence[np.ndarray], activations: Sequence[str] | None = None, *,
                   size: int = 40, resolution: int = 100) -> list[list[np.ndarray]]:
     """Per layer given, per neuron: a (size, size, 3) uint8 image of the neuron's output on the grid.
@@ -184,17 +207,38 @@ def neuron_images(probe_layers: Sequence[np.ndarray], activations: Sequence[str]
     scale (its shape shows, not its magnitude). Without ``activations`` a neuron is only scaled down when it
     leaves [-1, 1]. Thumbnails sample the grid's nearest cells.
     """
-    layers = list(probe_layers)
+    return [list(np.ascontiguousarray(np.moveaxis(colorize(values), 2, 0)))  # (units, size, size, 3)
+            for values in _scaled_neurons(probe_layers, activations, size, resolution)]
+
+
+@functools.lru_cache(maxsize=16)
+def _sample_cells(resolution: int, size: int) -> np.ndarray:
+    """The flat grid index of each thumbnail pixel, row by row (the cells ``_sample_indices`` picks)."""
     indices = _sample_indices(resolution, size)
-    images: list[list[np.ndarray]] = []
-    for layer_index, layer in enumerate(layers):
-        layer = np.asarray(layer, dtype=np.float32)
+    cells = (indices[:, None] * resolution + indices[None, :]).ravel()
+    cells.setflags(write=False)
+    return cells
+
+
+def neuron_levels(probe_layers: Sequence[np.ndarray], activations: Sequence[str] | None = None, *,
+                  size: int = 40, resolution: int = 100) -> list[np.ndarray]:
+    """``neuron_images`` as palette indices: per layer a (units, size, size) uint8 array of ``scale_levels``,
+    the pixels of palette PNGs (``SCALE_PALETTE``). Every layer's neurons are scaled and coloured at once
+    (the live diagram calls this at each refresh)."""
+    cells = _sample_cells(resolution, size)
+    sampled, divisors = [], []
+    for layer_index, layer in enumerate(probe_layers):
+        layer = np.asarray(layer)
         _check_grid(layer, resolution)
-        values = layer.reshape(resolution, resolution, -1)[np.ix_(indices, indices)]  # (size, size, units)
+        values = layer.reshape(len(layer), -1)[cells].astype(np.float32)  # (size * size, units)
         activation = activations[layer_index] if activations and layer_index < len(activations) else None
-        rgb = colorize(values / _neuron_scales(values, activation))  # (size, size, units, 3)
-        images.append(list(np.ascontiguousarray(np.moveaxis(rgb, 2, 0))))
-    return images
+        sampled.append(values)
+        divisors.append(_neuron_scales(values, activation))
+    if not sampled:
+        return []
+    levels = scale_levels(np.concatenate(sampled, axis=1) / np.concatenate(divisors))  # (size * size, all units)
+    levels = np.ascontiguousarray(levels.T).reshape(-1, size, size)
+    return np.split(levels, np.cumsum([values.shape[1] for values in sampled])[:-1])
 
 
 # ---- data-set previews -------------------------------------------------------------------------------------

@@ -1,0 +1,238 @@
+"""The live page's cheap drawings: PNGs written by hand, the cached diagram, the output view's picture and points,
+the SVG loss curve, and the per-session cache that reuses what a refresh did not change."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from playground.data.points import grid_points
+from playground.data.sources import load_data
+from playground.spec import RunSpec
+from playground.training.snapshot import Snapshot, Status
+from playground.views import boundary
+from playground.views.curve_svg import HistoryColumns, curve_svg, linear_ticks, log_ticks, shown_indices
+from playground.views.curves import smooth
+from playground.views.diagram_svg import diagram_svg
+from playground.views.live_diagram import LiveDiagram
+from playground.views.live_drawings import LiveDrawings
+from playground.views.network_layout import layout_for_spec
+from playground.views.output_view import output_picture_uri, points_svg
+from playground.views.png import png_bytes
+
+
+def decode(uri: str) -> np.ndarray:
+    assert uri.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
+
+
+def weights_for(sizes, seed=0):
+    rng = np.random.default_rng(seed)
+    weights = []
+    for units_in, units_out in zip(sizes[:-1], sizes[1:], strict=True):
+        weights += [rng.normal(size=(units_in, units_out)).astype(np.float32),
+                    rng.normal(size=units_out).astype(np.float32)]
+    return tuple(weights)
+
+
+def probe_for(sizes, seed=0):
+    grid = grid_points(100)
+    rng = np.random.default_rng(seed)
+    layers, values = [], grid
+    for units in sizes[1:]:
+        values = np.tanh(values @ rng.normal(size=(values.shape[1], units)) * 0.5)
+        layers.append(values.astype(np.float32))
+    return tuple(layers)
+
+
+# ---- PNG -----------------------------------------------------------------------------------------------------
+def test_png_files_decode_to_their_pixels():
+    rgb = np.random.default_rng(0).integers(0, 256, size=(7, 5, 3), dtype=np.uint8)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(rgb)))), rgb)
+    palette = np.array([[0, 0, 0], [255, 0, 0], [0, 0, 255]], dtype=np.uint8)
+    indices = np.array([[0, 1, 2], [2, 1, 0]], dtype=np.uint8)
+    decoded = np.asarray(Image.open(io.BytesIO(png_bytes(indices, palette))).convert("RGB"))
+    assert np.array_equal(decoded, palette[indices])
+    with pytest.raises(ValueError):
+        png_bytes(indices)  # indices need a palette
+
+
+def test_the_palette_scale_gives_the_colour_scale_within_a_step():
+    values = np.concatenate([np.linspace(-1.5, 1.5, 1001), [np.nan]])
+    levels = boundary.scale_levels(values)
+    difference = np.abs(boundary.SCALE_PALETTE[levels].astype(int) - boundary.colorize(values).astype(int))
+    assert difference.max() <= 2
+    assert levels[-1] == (boundary.PALETTE_LEVELS - 1) // 2  # NaN is grey
+    assert tuple(boundary.SCALE_PALETTE[levels[500]]) == tuple(boundary.hex_to_rgb("#e8eaeb").astype(int))
+
+
+@pytest.mark.parametrize("activations", [("tanh", "tanh"), ("relu", "linear"), None])
+def test_neuron_levels_are_the_thumbnails_colours(activations):
+    probe = probe_for([2, 3, 2])
+    probe = (probe[0] * 3, probe[1])  # unbounded values get scaled
+    images = boundary.neuron_images(probe, activations, size=24)
+    levels = boundary.neuron_levels(probe, activations, size=24)
+    for layer_images, layer_levels in zip(images, levels, strict=True):
+        for image, level in zip(layer_images, layer_levels, strict=True):
+            assert np.abs(boundary.SCALE_PALETTE[level].astype(int) - image.astype(int)).max() <= 2
+
+
+# ---- the diagram ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("layers", [(4, 2), (64, 3), (), (8, 8, 8)])
+def test_the_live_diagram_draws_what_diagram_svg_draws(layers):
+    spec = RunSpec(layers=layers, activations=("tanh",) * len(layers), dropout_rates=(0.0,) * len(layers))
+    sizes = [2, *layers, 1]
+    live = LiveDiagram(layout_for_spec(spec, output_units=1))
+    for weights in (weights_for(sizes), weights_for(sizes, seed=1), None):
+        assert live.svg(weights) == diagram_svg(layout_for_spec(spec, weights=weights, output_units=1))
+
+
+def test_the_live_diagrams_neurons_come_from_one_picture_in_tiles():
+    spec = RunSpec(layers=(64, 3), activations=("relu", "tanh"), dropout_rates=(0.0, 0.0))
+    sizes = [2, 64, 3, 1]
+    live = LiveDiagram(layout_for_spec(spec, output_units=1))
+    probe = probe_for(sizes)
+    sprite = live.sprite(probe[:-1], spec.activations)
+    tiles = decode(sprite).reshape(-1, 24, 24, 3)
+    drawn = live.hidden_units
+    assert drawn == {1: [0, 1, 2, 3, 4, 59, 60, 61, 62, 63], 2: [0, 1, 2]} and len(tiles) == 13
+    expected = boundary.neuron_images(probe[:-1], spec.activations, size=24)
+    for tile, (layer, unit) in zip(tiles, [(layer, unit) for layer, units in drawn.items() for unit in units],
+                                   strict=True):
+        assert np.abs(tile.astype(int) - expected[layer - 1][unit].astype(int)).max() <= 2
+    svg = live.svg(weights_for(sizes), sprite)
+    assert svg.count('<use href="#pg-neurons"/>') == 13 and svg.count("<image ") == 1
+    assert 'viewBox="0 288 24 24"' in svg  # the 13th tile
+    assert LiveDiagram(layout_for_spec(RunSpec(layers=(), activations=(), dropout_rates=()),
+                                       output_units=1)).sprite((), ()) is None
+
+
+def test_a_live_diagram_starts_without_weights():
+    with pytest.raises(ValueError):
+        LiveDiagram(layout_for_spec(RunSpec(), weights=weights_for([2, 4, 2, 1]), output_units=1))
+
+
+# ---- the output view -----------------------------------------------------------------------------------------
+def test_the_output_picture_is_the_output_image():
+    grid = grid_points(100)
+    binary = (1 / (1 + np.exp(-grid[:, :1] + grid[:, 1:]))).astype(np.float16)  # float16 probes are fine too
+    for discretize in (False, True):
+        picture = decode(output_picture_uri(binary, "binary", discretize=discretize))
+        expected = boundary.output_image(binary, "binary", discretize=discretize)
+        assert picture.shape == (100, 100, 3)
+        assert np.abs(picture.astype(int) - expected.astype(int)).max() <= 2
+    three = np.eye(3)[(grid[:, 0] > 0).astype(int) + (grid[:, 1] > 0)]
+    assert np.array_equal(decode(output_picture_uri(three, "multiclass")), boundary.output_image(three, "multiclass"))
+    with pytest.raises(ValueError, match="expected 10000 grid outputs"):
+        output_picture_uri(np.zeros((50, 1)), "binary")
+
+
+def test_points_are_dots_at_their_pixels_in_their_colours():
+    svg = points_svg(np.array([[6.0, 6.0], [-6.0, -6.0], [0.0, 0.0]]), np.array([1, 0, 1]), "binary")
+    rings, *fills = re.findall(r'<path d="([^"]*)" stroke="(#[0-9a-f]{6})" stroke-width="(\d+)"/>', svg)
+    assert rings == ("M299 0h0M0 299h0M150 150h0", "#ffffff", "9")  # every ring first, white for training points
+    assert fills == [("M299 0h0M150 150h0", "#0877bd", "7"), ("M0 299h0", "#f59322", "7")]
+    assert '"#333333"' in points_svg(np.zeros((1, 2)), np.array([0]), "binary", test=True)
+    assert points_svg(np.zeros((0, 2)), np.zeros(0), "binary") == ""
+
+
+def snapshot_of(spec, probe=None, weights=None, history=(), status=Status.RUNNING, job_id="job"):
+    return Snapshot(status=status, message="", epoch=max(len(history) - 1, 0), history=tuple(history),
+                    metric=spec.metric, learning_rate=spec.learning_rate, epoch_limit=spec.epochs, weights=weights,
+                    weights_epoch=0, probe=probe, probe_epoch=0, epochs_per_second=0.0, job_id=job_id)
+
+
+def test_the_session_drawings_reuse_what_a_refresh_did_not_change():
+    spec = RunSpec()
+    dataset = load_data(spec).dataset
+    sizes = [2, 4, 2, 1]
+    drawings = LiveDrawings()
+    first = snapshot_of(spec, probe_for(sizes), weights_for(sizes))
+    options = {"show_test": False, "discretize": False, "pixels": 250}
+    network, output = drawings.network_html(first, spec, dataset), drawings.output_html(first, spec, dataset, **options)
+    assert 'aria-label="network diagram"' in network and network.count("<use ") == 6
+    assert output.count("<img ") == 1 and 'class="pg-boundary"' in output and "#333333" not in output
+    same = snapshot_of(spec, first.probe, first.weights)  # a refresh that found the same outputs
+    assert drawings.network_html(same, spec, dataset) == network
+    assert drawings.output_html(same, spec, dataset, **options) == output
+    moved = snapshot_of(spec, probe_for(sizes, seed=2), weights_for(sizes, seed=2))
+    assert drawings.network_html(moved, spec, dataset) != network
+    assert drawings.output_html(moved, spec, dataset, **options) != output
+    shown = drawings.output_html(moved, spec, dataset, **{**options, "show_test": True})
+    assert "#333333" in shown  # the test points' rings
+    untrained = drawings.output_html(snapshot_of(spec), spec, dataset, **options)
+    assert "pg-boundary" in untrained and "<use " not in drawings.network_html(snapshot_of(spec), spec, dataset)
+
+
+# ---- the loss curve ------------------------------------------------------------------------------------------
+def history(length, metric="accuracy", start=0):
+    rng = np.random.default_rng(start)
+    return tuple({"epoch": epoch, "loss": 1 / (1 + epoch) + 0.01 * rng.random(), "test_loss": 1.2 / (1 + epoch),
+                  metric: epoch / (epoch + 5), f"test_{metric}": epoch / (epoch + 6)} for epoch in range(length))
+
+
+def test_history_columns_grow_with_the_new_epochs_and_start_over_for_another_run():
+    records = history(50)
+    columns = HistoryColumns("accuracy")
+    for length in (0, 1, 7, 7, 30, 50):
+        columns.update(records[:length])
+        assert np.array_equal(columns.column("loss"), [record["loss"] for record in records[:length]])
+    assert np.allclose(columns.column("test_loss", 0.6), smooth([r["test_loss"] for r in records], 0.6))
+    other = history(20, start=1)
+    columns.update(other)
+    assert columns.length == 20 and np.array_equal(columns.column("loss"), [r["loss"] for r in other])
+    assert np.allclose(columns.column("loss", 0.6), smooth([r["loss"] for r in other], 0.6))
+
+
+def test_at_most_the_limit_of_points_and_always_the_last():
+    assert list(shown_indices(5)) == [0, 1, 2, 3, 4]
+    indices = shown_indices(1001, limit=200)
+    assert len(indices) <= 202 and indices[-1] == 1000 and indices[0] == 0
+    assert len(shown_indices(0)) == 0
+
+
+def test_ticks_follow_plotly():
+    # Measured from Plotly in Chromium for this chart: x over 168 pixels, y over 202.
+    assert linear_ticks(0, 599, 168, 80)[0] == [0, 200, 400]
+    assert linear_ticks(0, 10, 161, 80)[0] == [0, 5, 10]
+    assert np.allclose(linear_ticks(0.0621, 0.829, 202, 40)[0], [0.2, 0.4, 0.6, 0.8])
+    assert np.allclose(linear_ticks(0.6934, 0.7958, 202, 40)[0], [0.70, 0.72, 0.74, 0.76, 0.78])
+    labels = [label for _, label in log_ticks(-1.0081, -0.0674, 202, 40) if label]
+    assert labels == ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8"]
+    assert [label for _, label in log_ticks(-6, 0, 202, 40)] == ["1e-06", "1e-05", "0.0001", "0.001", "0.01", "0.1",
+                                                                 "1"]  # a tick per decade
+    assert [label for _, label in log_ticks(-12, 0, 202, 40)] == ["1e-12", "1e-10", "1e-08", "1e-06", "0.0001",
+                                                                  "0.01", "1"]
+
+
+@pytest.mark.parametrize("metric, label", [("accuracy", "acc."), ("r2", "R²")])
+def test_the_svg_curve_has_both_losses_the_metric_and_its_legend(metric, label):
+    columns = HistoryColumns(metric)
+    columns.update(history(600, metric))
+    svg = curve_svg(columns)
+    assert svg.startswith("<svg") and svg.endswith("</svg>") and 'data-points="600"' in svg
+    lines = re.findall(r'<polyline points="([\d ]+)" stroke="(#[0-9a-f]{6})"', svg)
+    assert [color for _, color in lines] == ["#333333", "#0877bd", "#333333", "#0877bd"]
+    assert all(len(points.split()) == 2 * len(shown_indices(600)) for points, _ in lines)
+    for name in ("train loss", "test loss", f"train {label}", f"test {label}"):
+        assert f">{name}</text>" in svg
+    assert ">epoch</text>" in svg and ">loss</text>" in svg
+    assert (">100%</text>" in svg) == (metric == "accuracy")
+    log = curve_svg(columns, log_scale=True, smoothing=0.9)
+    assert log != svg and ">0.01</text>" in log
+
+
+def test_the_svg_curve_of_an_empty_history_and_of_a_gap():
+    columns = HistoryColumns("accuracy")
+    empty = curve_svg(columns)
+    assert "<polyline" not in empty and ">10</text>" in empty and ">1</text>" in empty  # epochs 0-10, loss 0-1
+    records = list(history(10))
+    records[4] = {**records[4], "test_loss": float("nan")}
+    columns.update(tuple(records))
+    lines = re.findall(r'<polyline points="([\d ]+)" stroke="#0877bd" stroke-width="20"', curve_svg(columns))
+    assert [len(points.split()) // 2 for points in lines] == [4, 5]  # the NaN breaks the test loss line
