@@ -12,7 +12,8 @@ BASE_CSS = """
 .pg-metric { min-width: 6.5rem; }
 .pg-metric-label { font-size: 0.875rem; line-height: 1.6; min-height: 1.5rem; }
 .pg-metric-value { font-size: 1.45rem; line-height: 1.2; padding-bottom: 0.25rem; font-variant-numeric: tabular-nums; }
-.pg-caption { font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); margin: 0.5rem 0 0; }
+.pg-live .pg-caption { font-size: 0.875rem; line-height: 1.6; color: rgba(49, 51, 63, 0.6); margin: 0; }
+.pg-live :is(.pg-network, .pg-output) .pg-caption { margin-top: 0.5rem; }
 """
 
 # The live views: the status on top, then the network beside the output view and the loss curve, each under its
@@ -26,8 +27,8 @@ div:has(> .st-key-live_area) { container-type: inline-size; }
   row-gap: 1rem; align-items: start; }
 .st-key-live_area > div:has(> .stVerticalBlock:not([class*="st-key-"])),
 .st-key-live_area > div > .stVerticalBlock:not([class*="st-key-"]),
-.st-key-live_area :is(.stElementContainer, .stMarkdown, [data-testid="stMarkdownContainer"]):has(.pg-live),
-.pg-live { display: contents; }
+.st-key-live_area .stElementContainer:has(.pg-live),
+.st-key-live_area .stElementContainer:has(.pg-live) div:has(.pg-live), .pg-live { display: contents; }
 .st-key-live_area .stVerticalBlock:not([class*="st-key-"]) > .stElementContainer { grid-column: 1 / -1; order: -1; }
 .pg-live > .pg-status, .pg-live > .pg-status-line { grid-column: 1 / -1; order: -2; }
 .pg-live > .pg-status-line { margin: -0.75rem 0 0; }
@@ -38,8 +39,8 @@ div:has(> .st-key-live_area) { container-type: inline-size; }
 .pg-live > .pg-curve,
 .st-key-live_area .stVerticalBlock:not([class*="st-key-"]) > .stElementContainer:has(.stPlotlyChart) {
   grid-column: 3; order: 5; }
-@container (max-width: 820px) {
-  .st-key-live_area { grid-template-columns: 250px 270px; }
+@container (max-width: 780px) {
+  .st-key-live_area { grid-template-columns: 250px minmax(270px, 1fr); }
   .pg-live > .pg-network { grid-column: 1 / -1; grid-row: auto; }
   .st-key-live_area > div:has(> .st-key-output_options), .pg-live > .pg-output { grid-column: 1; }
   .st-key-live_area > div:has(> .st-key-curve_options), .pg-live > .pg-curve,
@@ -63,7 +64,7 @@ PRESENTATION_CSS = """
 html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
 .pg-epoch { font-size: 2.8rem; }
 [data-testid="stMetricValue"], .pg-metric-value { font-size: 2.1rem; }
-[data-testid="stMetricLabel"] p, [data-testid="stCaptionContainer"] p, .pg-metric-label, .pg-caption {
+[data-testid="stMetricLabel"] p, [data-testid="stCaptionContainer"] p, .pg-metric-label, .pg-live .pg-caption {
   font-size: 1.05rem; }
 """
 

@@ -19,13 +19,15 @@ from playground.views.curves import METRIC_LABELS, MIN_EPOCH_RANGE, SHORT_LABELS
 from playground.views.diagram_svg import escape
 
 LIVE_POINTS = 200  # per line: more than the plot's width in pixels
-FONT, LEGEND_FONT, TITLE_FONT = 11, 10, 13
-TICK_COLOR, AXIS_COLOR, GRID_COLOR = "#444", "#ccc", "#eee"
-# Plotly's margins around the plot area for this figure (measured in Chromium): the room of an axis title, and
-# the legend's rows above.
-TITLE_ROOM, LEGEND_ROW, BOTTOM = 28, 19, 40
-# Tick label widths in em (Plotly's font): digits, then the narrower and wider characters.
-CHARACTER_EMS = {".": 0.27, "-": 0.33, "%": 0.83, "k": 0.5}
+# The page's Plotly chart as Streamlit's theme draws it (measured in Chromium): its font, sizes and colours, the
+# room of an axis title, the gap of the axis lines from the plot (Plotly's pad) and of the tick labels from it,
+# the legend's rows above the plot and the room below it.
+FONT_FAMILY = "'Source Sans', sans-serif"
+FONT, LEGEND_FONT, TITLE_FONT = 12, 10, 14
+TICK_COLOR, LEGEND_COLOR, AXIS_COLOR, GRID_COLOR = "#808495", "#262730", "#ccc", "#eee"
+TITLE_ROOM, PAD, LABEL_GAP, LEGEND_ROW, BOTTOM = 24, 8.5, 11, 19, 51
+# Tick label widths in em (Source Sans): digits, then the narrower and wider characters.
+CHARACTER_EMS = {".": 0.25, "-": 0.33, "%": 0.83, "k": 0.5}
 PADDING = 0.05  # of the axis length, each side of a padded range (Plotly's for lines)
 
 
@@ -144,7 +146,7 @@ def padded_range(values: Sequence[np.ndarray]) -> tuple[float, float] | None:
 
 
 def _text_width(text: str) -> float:
-    return FONT * sum(CHARACTER_EMS.get(character, 0.57) for character in text)
+    return FONT * sum(CHARACTER_EMS.get(character, 0.5) for character in text)
 
 
 def _digit_table() -> np.ndarray:
@@ -226,8 +228,8 @@ def curve_svg(columns: HistoryColumns, *, log_scale: bool = False, smoothing: fl
         metric_ticks = [(tick, tick_label(tick, step)) for tick in ticks]
     else:
         metric_ticks = []
-    left = TITLE_ROOM + max((_text_width(text) for _, text in loss_ticks), default=FONT)
-    right = width - (TITLE_ROOM + 2 + max((_text_width(text) for _, text in metric_ticks), default=FONT)
+    left = TITLE_ROOM + LABEL_GAP + max((_text_width(text) for _, text in loss_ticks), default=FONT)
+    right = width - (TITLE_ROOM + LABEL_GAP + max((_text_width(text) for _, text in metric_ticks), default=FONT)
                      if metrics else 10)
     plot_width = right - left
 
@@ -239,29 +241,31 @@ def curve_svg(columns: HistoryColumns, *, log_scale: bool = False, smoothing: fl
         return bottom - (np.asarray(values, dtype=float) - low) / (high - low) * plot_height
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="{FONT}" role="img" '
+             f'viewBox="0 0 {width} {height}" font-family="{FONT_FAMILY}" font-size="{FONT}" role="img" '
              f'aria-label="loss curve" data-points="{length}" style="display:block;background:white">']
     x_ticks, x_step = linear_ticks(0.0, x_high, plot_width, 80)
-    grid = [f"M{x:.1f} {top}V{bottom}" for x in x_pixels(x_ticks)]
-    grid += [f"M{left:.1f} {y:.1f}H{right:.1f}" for y in y_pixels([tick for tick, _ in loss_ticks], loss_range)]
+    # Horizontal grid lines only, as Streamlit's theme draws Plotly's.
+    grid = [f"M{left:.1f} {y:.1f}H{right:.1f}" for y in y_pixels([tick for tick, _ in loss_ticks], loss_range)]
     parts.append(f'<path d="{"".join(grid)}" stroke="{GRID_COLOR}" stroke-width="1" fill="none"/>')
-    edges = f"M{left:.1f} {top}V{bottom}H{right:.1f}" + (f"V{top}" if metrics else "")
+    # Plotly draws the axis lines PAD away from the plot, the x axis a little beyond it either way.
+    edges = (f"M{left - PAD:.1f} {top}V{bottom + PAD}M{left - PAD:.1f} {bottom + PAD}H{right + PAD:.1f}"
+             + (f"M{right + PAD:.1f} {top}V{bottom + PAD}" if metrics else ""))
     parts.append(f'<path d="{edges}" stroke="{AXIS_COLOR}" stroke-width="1" fill="none"/>')
-    texts = [f'<text x="{x:.1f}" y="{bottom + 14}" text-anchor="middle">{tick_label(tick, x_step)}</text>'
+    texts = [f'<text x="{x:.1f}" y="{bottom + 23}" text-anchor="middle">{tick_label(tick, x_step)}</text>'
              for tick, x in zip(x_ticks, x_pixels(x_ticks), strict=True)]
-    texts += [f'<text x="{left - 3:.1f}" y="{y + 4:.1f}" text-anchor="end">{text}</text>'
+    texts += [f'<text x="{left - LABEL_GAP:.1f}" y="{y + 4:.1f}" text-anchor="end">{text}</text>'
               for (_, text), y in zip(loss_ticks, y_pixels([tick for tick, _ in loss_ticks], loss_range), strict=True)
               if text]
     if metrics:
-        texts += [f'<text x="{right + 3:.1f}" y="{y + 4:.1f}">{escape(text)}</text>' for (_, text), y in
+        texts += [f'<text x="{right + LABEL_GAP:.1f}" y="{y + 4:.1f}">{escape(text)}</text>' for (_, text), y in
                   zip(metric_ticks, y_pixels([tick for tick, _ in metric_ticks], metric_range), strict=True)]
     middle = (top + bottom) / 2
-    texts.append(f'<text x="{(left + right) / 2:.1f}" y="{bottom + 29}" text-anchor="middle" '
+    texts.append(f'<text x="{(left + right) / 2:.1f}" y="{bottom + 42}" text-anchor="middle" '
                  f'font-size="{TITLE_FONT}">epoch</text>')
-    texts.append(f'<text transform="translate(13 {middle:.1f}) rotate(-90)" text-anchor="middle" '
+    texts.append(f'<text transform="translate(20 {middle:.1f}) rotate(-90)" text-anchor="middle" '
                  f'font-size="{TITLE_FONT}">loss</text>')
     if metrics:
-        texts.append(f'<text transform="translate({width - 13} {middle:.1f}) rotate(-90)" text-anchor="middle" '
+        texts.append(f'<text transform="translate({width - 15} {middle:.1f}) rotate(-90)" text-anchor="middle" '
                      f'font-size="{TITLE_FONT}">{escape(label)}</text>')
     parts.append(f'<g fill="{TICK_COLOR}">{"".join(texts)}</g>')
 
@@ -279,10 +283,10 @@ def curve_svg(columns: HistoryColumns, *, log_scale: bool = False, smoothing: fl
     legend = []
     entry_width = plot_width / 2
     for index, (_, name, color) in enumerate([*losses, *metrics]):
-        x, y = left + 5 + (index % 2) * entry_width, 25 + LEGEND_ROW * (index // 2)
+        x, y = left + 5 + (index % 2) * entry_width, 23 + LEGEND_ROW * (index // 2)
         dash = ' stroke-dasharray="3 3"' if index >= 2 else ""
         legend.append(f'<path d="M{x:.1f} {y}h30" stroke="{color}" stroke-width="{2 if index < 2 else 1.5}"{dash}/>'
-                      f'<text x="{x + 35:.1f}" y="{y + 3.5}" font-size="{LEGEND_FONT}" fill="{TICK_COLOR}">'
+                      f'<text x="{x + 35:.1f}" y="{y + 4.5}" font-size="{LEGEND_FONT}" fill="{LEGEND_COLOR}">'
                       f'{escape(name)}</text>')
     parts.append("".join(legend))
     parts.append("</svg>")
