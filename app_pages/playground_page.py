@@ -11,6 +11,7 @@ from playground.training.job import Status
 from playground.ui import controls, data_panel, evaluation_panel, exports, live, session, style
 
 HEARTBEAT_SECONDS = 30  # an open page polls its job at least this often, so the registry keeps it
+RESULT_TABS = "result_tabs"  # the open tab of the evaluation, history, explanation and comparison
 EVALUATION_SECONDS = 3  # the evaluation tabs refresh this often while training (every 0.2 s would halve the live views)
 
 
@@ -102,8 +103,11 @@ def playground_page() -> None:
 
     keep_job_alive()
 
+    # Lazy tabs: only the open one runs. The explanation builds a Keras model: in the web process only when a
+    # student asks for it (the runs themselves train in the workers).
     evaluation_tab, history_tab, explain_tab, compare_tab = st.tabs(
-        ["Evaluation", "Training history", "Explain a prediction", "Compare runs"])
+        ["Evaluation", "Training history", "Explain a prediction", "Compare runs"], key=RESULT_TABS,
+        on_change="rerun")
 
     # Each fragment is called inside its tab and writes only into its own body: a fragment that opened the tab
     # itself wrote into a container outside it, which a rerun under load (after Pause or Reset) could find
@@ -114,18 +118,22 @@ def playground_page() -> None:
                                            refresh_seconds=EVALUATION_SECONDS)
 
     with evaluation_tab:
-        evaluation_views()
+        if evaluation_tab.open:
+            evaluation_views()
     with history_tab:  # drawn when the run pauses or ends (the live loss curve shows the same numbers meanwhile)
-        evaluation_panel.render_history(snapshot)
+        if history_tab.open:
+            evaluation_panel.render_history(snapshot)
 
     @st.fragment
     def explanation_view() -> None:
         evaluation_panel.render_explanation(controller, controller.snapshot(), controller.job().dataset)
 
     with explain_tab:
-        explanation_view()
+        if explain_tab.open:
+            explanation_view()
     with compare_tab:
-        evaluation_panel.render_comparison(controller)
+        if compare_tab.open:
+            evaluation_panel.render_comparison(controller)
 
     with st.expander("Share and export", icon=":material/ios_share:", expanded=False):
         exports.render_share(controller)

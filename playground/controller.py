@@ -23,7 +23,7 @@ from playground.training.runs import RunRecord, kept, record_of
 GRID_RESOLUTION = 100  # the decision-boundary heatmap, as TensorFlow Playground's
 # Live refreshes the web process can draw per second for all its sessions together, with room left for
 # everything else (bench/load.py, bench/refresh.py): with more runs training, each page refreshes less often.
-SERVER_REFRESHES_PER_SECOND = 60
+SERVER_REFRESHES_PER_SECOND = 90
 REFRESH_STEPS = (0.2, 0.25, 0.35, 0.5, 0.7, 1.0)  # seconds: a page's refresh changes in these steps only
 PCA = "pca"  # the plane choice for the first two principal components; otherwise a pair of input indices
 

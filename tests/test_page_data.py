@@ -53,8 +53,11 @@ def test_iris_trains_and_shows_test_metrics_confusion_and_explanation():
     assert {"Accuracy", "Precision (macro)", "Recall (macro)", "F1 (macro)"} <= set(labels)
     assert "ROC AUC" not in labels  # binary only
     captions = " ".join(caption.value for caption in app.caption)
-    assert "On the 75 test rows" in captions and "Integrated gradients" in captions
+    assert "On the 75 test rows" in captions and "Integrated gradients" not in captions  # the tab is closed
     assert app.session_state["controller"].plane().kind == "pca"  # 4 inputs: principal components by default
+    app.session_state["result_tabs"] = "Explain a prediction"  # as a click on the tab does
+    app.run()
+    assert "Integrated gradients" in " ".join(caption.value for caption in app.caption)
     app.number_input(key="explain_row").set_value(5).run()
     assert not app.exception
 
@@ -122,6 +125,8 @@ def test_reset_keeps_the_run_for_comparison_and_restore_brings_its_settings_back
     app.button(key="reset").click().run()
     app.number_input(key="w_units_0").set_value(6).run()
     step_and_wait(app)
+    app.session_state["result_tabs"] = "Compare runs"  # as a click on the tab does
+    app.run()
     runs = next(widget for widget in app.multiselect if widget.label == "Runs")
     assert runs.options == ["Run 1", "Current"] and runs.value == ["Run 1", "Current"]
     table = frame_with(app, "Run 1")
