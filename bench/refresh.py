@@ -115,9 +115,10 @@ class Feed:
         originals = {name: getattr(live, name) for name in VIEWS if hasattr(live, name)}
         for name, function in originals.items():
             setattr(live, name, _timed(function, name, timers))
+        dataset = self.controller.data().dataset  # the page has it from its job, before the views' body
         try:
             started, wall = time.thread_time(), time.perf_counter()
-            live.render_live_views(self.controller, snapshot, self.controller.data().dataset)
+            live.render_live_views(self.controller, snapshot, dataset)
             body, wall = time.thread_time() - started, time.perf_counter() - wall
         finally:
             context._enqueue = enqueue

@@ -10,7 +10,7 @@ Method: `streamlit run app.py` on 127.0.0.1 and Debian's Chromium through Playwr
 TensorFlow Playground's default problem (circle, 2-4-2-1 tanh, SGD 0.03, batch 10). A first Play (then Reset)
 imports TensorFlow, so the measured Play finds it imported, as the target assumes; building the model and
 compiling its functions are part of the measured time. In the page, a click listener on Play stamps the click
-and a requestAnimationFrame loop watches the loss curve's Plotly data: the first point drawn is epoch 0 (the
+and a requestAnimationFrame loop watches the loss curve's data: the first point drawn is epoch 0 (the
 untrained model's loss, evaluated once the model is built), the second is the first trained epoch. Updates per
 second count the changes of the "Epoch N" counter seen by a MutationObserver over a window of training;
 epochs per second come from the counter itself over the same window.
@@ -32,10 +32,12 @@ WATCH_JS = """() => {
   const play = [...document.querySelectorAll('button')].find(b => b.innerText.trim().endsWith('Play'));
   play.addEventListener('click', () => { state.click = performance.now(); }, {capture: true});
   const watch = () => {
-    const plot = document.querySelector('.st-key-loss_curve_box .js-plotly-plot');
-    // Plotly decodes the figure's typed arrays into _fullData; _length is the number of points drawn.
+    // While training the loss curve is an SVG whose data-points says how many epochs it draws; paused, Plotly's
+    // chart, which decodes the figure's typed arrays into _fullData (_length: the number of points drawn).
+    const live = document.querySelector('.pg-curve [data-points]');
+    const plot = document.querySelector('.st-key-loss_curve .js-plotly-plot');
     const trace = plot && plot._fullData && plot._fullData[0];
-    const n = trace ? (trace._length ?? (trace.x ? trace.x.length : 0)) : 0;
+    const n = live ? parseInt(live.dataset.points) : trace ? (trace._length ?? (trace.x ? trace.x.length : 0)) : 0;
     if (state.click !== null) {
       if (n >= 1 && state.firstPoint === null) state.firstPoint = performance.now();
       if (n >= 2 && state.firstEpoch === null) state.firstEpoch = performance.now();

@@ -8,7 +8,7 @@ from tests.test_browser_playground import wait_for_app, wait_for_epoch
 
 pytestmark = pytest.mark.slow
 
-BOXES = {"network": ".st-key-network_box", "boundary": ".st-key-boundary_box", "curve": ".st-key-loss_curve_box"}
+BOXES = {"network": ".pg-network", "boundary": ".pg-output", "curve": ".pg-curve"}
 
 # Samples the page every 100 ms from inside it: a timer task sees the page between two renderings, as painted.
 SAMPLE_JS = """(boxes) => {
@@ -16,10 +16,12 @@ SAMPLE_JS = """(boxes) => {
   const size = element => { if (!element) return null; const r = element.getBoundingClientRect();
                              return [Math.round(r.width), Math.round(r.height)]; };
   state.timer = setInterval(() => {
-    const img = document.querySelector('.st-key-boundary_box img');
-    const plot = document.querySelector('.st-key-loss_curve_box .js-plotly-plot');
-    const svg = plot && plot.querySelector('.main-svg');
-    const drawn = svg && getComputedStyle(plot).visibility !== 'hidden' && getComputedStyle(svg).visibility !== 'hidden';
+    const img = document.querySelector('.pg-output img');
+    // While training the loss curve is an inline SVG (Plotly's chart when paused).
+    const chart = document.querySelector('.pg-curve');
+    const svg = chart && chart.querySelector('svg');
+    const drawn = svg && getComputedStyle(chart).visibility !== 'hidden' && getComputedStyle(svg).visibility !== 'hidden'
+      && svg.querySelectorAll('polyline').length >= 2;
     const sizes = {};
     for (const [name, selector] of Object.entries(boxes)) sizes[name] = size(document.querySelector(selector));
     const epoch = document.querySelector('.pg-epoch b');
@@ -62,10 +64,10 @@ def test_the_live_views_do_not_overlap(page, app_url, width, height):
     page.set_viewport_size({"width": width, "height": height})
     page.goto(app_url)
     wait_for_app(page)
-    page.locator(".st-key-loss_curve_box .js-plotly-plot").wait_for()
-    page.locator(".st-key-boundary_box img").wait_for()
-    boxes = page.evaluate("""() => ['.st-key-network_box svg', '.st-key-boundary_box img',
-                                    '.st-key-loss_curve_box .main-svg'].map(selector => {
+    page.locator(".st-key-loss_curve .js-plotly-plot").wait_for()
+    page.locator(".pg-output img").wait_for()
+    boxes = page.evaluate("""() => ['.pg-network svg', '.pg-output img',
+                                    '.st-key-loss_curve .main-svg'].map(selector => {
         const r = document.querySelector(selector).getBoundingClientRect();
         return [r.left, r.top, r.right, r.bottom]; })""")
     page.screenshot(path=str(ARTIFACTS / f"live-views-{width}x{height}.png"))

@@ -26,7 +26,10 @@ def wait_for_epoch(page, condition: str, timeout: float = 60_000) -> None:
                            f" return {condition}; }}", timeout=timeout)
 
 
-CURVE_POINTS_JS = """() => { const plot = document.querySelector('.st-key-loss_curve_box .js-plotly-plot');
+# Points on the loss curve: epochs drawn by the SVG chart while training, or by Plotly's chart when paused.
+CURVE_POINTS_JS = """() => { const live = document.querySelector('.pg-curve [data-points]');
+  if (live) return parseInt(live.dataset.points);
+  const plot = document.querySelector('.st-key-loss_curve .js-plotly-plot');
   const trace = plot && plot._fullData && plot._fullData[0]; return trace ? trace._length : 0; }"""
 
 

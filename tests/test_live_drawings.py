@@ -16,7 +16,14 @@ from playground.data.sources import load_data
 from playground.spec import RunSpec
 from playground.training.snapshot import Snapshot, Status
 from playground.views import boundary
-from playground.views.curve_svg import HistoryColumns, curve_svg, linear_ticks, log_ticks, shown_indices
+from playground.views.curve_svg import (
+    HistoryColumns,
+    curve_svg,
+    linear_ticks,
+    log_ticks,
+    polylines,
+    shown_indices,
+)
 from playground.views.curves import smooth
 from playground.views.diagram_svg import diagram_svg
 from playground.views.live_diagram import LiveDiagram
@@ -83,13 +90,21 @@ def test_neuron_levels_are_the_thumbnails_colours(activations):
 
 
 # ---- the diagram ---------------------------------------------------------------------------------------------
+def as_paths(svg: str) -> str:
+    """diagram_svg's links written as the live diagram writes them: paths, the hover twin by class."""
+    line = r'<line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"'
+    svg = re.sub(line + ' stroke="transparent" stroke-width="7"/>', r'<path d="M\1 \2L\3 \4" class="pg-hit"/>', svg)
+    return re.sub(line, r'<path d="M\1 \2L\3 \4"', svg)
+
+
 @pytest.mark.parametrize("layers", [(4, 2), (64, 3), (), (8, 8, 8)])
 def test_the_live_diagram_draws_what_diagram_svg_draws(layers):
     spec = RunSpec(layers=layers, activations=("tanh",) * len(layers), dropout_rates=(0.0,) * len(layers))
     sizes = [2, *layers, 1]
     live = LiveDiagram(layout_for_spec(spec, output_units=1))
-    for weights in (weights_for(sizes), weights_for(sizes, seed=1), None):
-        assert live.svg(weights) == diagram_svg(layout_for_spec(spec, weights=weights, output_units=1))
+    for weights in (weights_for(sizes), weights_for(sizes, seed=1)):
+        assert live.svg(weights) == as_paths(diagram_svg(layout_for_spec(spec, weights=weights, output_units=1)))
+    assert live.svg(None) == diagram_svg(layout_for_spec(spec, output_units=1))  # no weights yet: as it was
 
 
 def test_the_live_diagrams_neurons_come_from_one_picture_in_tiles():
@@ -98,16 +113,16 @@ def test_the_live_diagrams_neurons_come_from_one_picture_in_tiles():
     live = LiveDiagram(layout_for_spec(spec, output_units=1))
     probe = probe_for(sizes)
     sprite = live.sprite(probe[:-1], spec.activations)
-    tiles = decode(sprite).reshape(-1, 24, 24, 3)
+    tiles = decode(sprite).reshape(-1, 16, 16, 3)
     drawn = live.hidden_units
     assert drawn == {1: [0, 1, 2, 3, 4, 59, 60, 61, 62, 63], 2: [0, 1, 2]} and len(tiles) == 13
-    expected = boundary.neuron_images(probe[:-1], spec.activations, size=24)
+    expected = boundary.neuron_images(probe[:-1], spec.activations, size=16)
     for tile, (layer, unit) in zip(tiles, [(layer, unit) for layer, units in drawn.items() for unit in units],
                                    strict=True):
         assert np.abs(tile.astype(int) - expected[layer - 1][unit].astype(int)).max() <= 2
     svg = live.svg(weights_for(sizes), sprite)
     assert svg.count('<use href="#pg-neurons"/>') == 13 and svg.count("<image ") == 1
-    assert 'viewBox="0 288 24 24"' in svg  # the 13th tile
+    assert 'viewBox="0 192 16 16"' in svg  # the 13th tile
     assert LiveDiagram(layout_for_spec(RunSpec(layers=(), activations=(), dropout_rates=()),
                                        output_units=1)).sprite((), ()) is None
 
@@ -156,15 +171,18 @@ def test_the_session_drawings_reuse_what_a_refresh_did_not_change():
     options = {"show_test": False, "discretize": False, "pixels": 250}
     network, output = drawings.network_html(first, spec, dataset), drawings.output_html(first, spec, dataset, **options)
     assert 'aria-label="network diagram"' in network and network.count("<use ") == 6
-    assert output.count("<img ") == 1 and 'class="pg-boundary"' in output and "#333333" not in output
+    assert output.count("<img ") == 1 and 'class="pg-boundary"' in output and 'class="pg-points"' in output
     same = snapshot_of(spec, first.probe, first.weights)  # a refresh that found the same outputs
     assert drawings.network_html(same, spec, dataset) == network
     assert drawings.output_html(same, spec, dataset, **options) == output
     moved = snapshot_of(spec, probe_for(sizes, seed=2), weights_for(sizes, seed=2))
     assert drawings.network_html(moved, spec, dataset) != network
     assert drawings.output_html(moved, spec, dataset, **options) != output
-    shown = drawings.output_html(moved, spec, dataset, **{**options, "show_test": True})
-    assert "#333333" in shown  # the test points' rings
+    points = drawings.points_css(spec, dataset, show_test=False)
+    assert points.startswith("<style>") and points is drawings.points_css(spec, dataset, show_test=False)
+    shown = drawings.points_css(spec, dataset, show_test=True)
+    svg = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", shown).group(1)).decode()
+    assert svg.count('stroke="#333333"') == 1 and svg.count('stroke="#ffffff"') == 1  # the test points' rings
     untrained = drawings.output_html(snapshot_of(spec), spec, dataset, **options)
     assert "pg-boundary" in untrained and "<use " not in drawings.network_html(snapshot_of(spec), spec, dataset)
 
@@ -216,9 +234,12 @@ def test_the_svg_curve_has_both_losses_the_metric_and_its_legend(metric, label):
     columns.update(history(600, metric))
     svg = curve_svg(columns)
     assert svg.startswith("<svg") and svg.endswith("</svg>") and 'data-points="600"' in svg
+    assert svg.count("<svg") == 1 and svg.count("<g") == svg.count("</g>")
     lines = re.findall(r'<polyline points="([\d ]+)" stroke="(#[0-9a-f]{6})"', svg)
     assert [color for _, color in lines] == ["#333333", "#0877bd", "#333333", "#0877bd"]
-    assert all(len(points.split()) == 2 * len(shown_indices(600)) for points, _ in lines)
+    for points, _ in lines:  # at most a point per pixel of the plot, from its left to its right edge
+        xs = [int(x) for x in points.split()[::2]]
+        assert 2 <= len(xs) <= 200 and xs == sorted(xs) and xs[-1] - xs[0] > 250
     for name in ("train loss", "test loss", f"train {label}", f"test {label}"):
         assert f">{name}</text>" in svg
     assert ">epoch</text>" in svg and ">loss</text>" in svg
@@ -234,5 +255,16 @@ def test_the_svg_curve_of_an_empty_history_and_of_a_gap():
     records = list(history(10))
     records[4] = {**records[4], "test_loss": float("nan")}
     columns.update(tuple(records))
-    lines = re.findall(r'<polyline points="([\d ]+)" stroke="#0877bd" stroke-width="20"', curve_svg(columns))
+    lines = re.findall(r'<polyline points="([\d ]+)" stroke="#0877bd" stroke-width="4"', curve_svg(columns))
     assert [len(points.split()) // 2 for points in lines] == [4, 5]  # the NaN breaks the test loss line
+
+
+def test_points_in_line_are_left_out_and_gaps_break_lines():
+    xs = np.arange(100.0)
+    flat, slope, bent = np.full(100, 50.0), 10 + xs / 2, np.where(xs < 50, 10.0, 60.0)
+    gap = flat.copy()
+    gap[40:42] = np.nan
+    lines = polylines(xs, np.stack([flat, slope, bent, gap]))
+    assert lines[0] == ["000 100 198 100"] and lines[1] == ["000 020 198 119"]  # half pixels, three digits
+    assert len(lines[2][0].split()) == 8  # the ends and both sides of the step
+    assert [len(run.split()) // 2 for run in lines[3]] == [2, 2]

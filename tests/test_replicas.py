@@ -144,7 +144,7 @@ def exercise(page, url: str, number: int) -> dict:
         files=[{"name": f"class-{number}.csv", "mimeType": "text/csv", "buffer": pima_csv(1000, seed=number)}])
     wait_for_app(page)
     page.get_by_text("none is loaded").wait_for(state="detached")
-    picture = page.locator(".st-key-boundary_box img").first
+    picture = page.locator(".pg-output img").first
     picture.wait_for()
     page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
     source = picture.get_attribute("src")

@@ -10,6 +10,7 @@ one). The view options (toggles, slider, plane choice) are drawn once, outside t
 from __future__ import annotations
 
 from html import escape
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -53,27 +54,42 @@ def training(snapshot: Snapshot) -> bool:
     return snapshot.status in (Status.STARTING, Status.RUNNING)
 
 
+class ViewOptions(NamedTuple):
+    show_test: bool = False
+    discretize: bool = False
+    log_scale: bool = False
+    smoothing: float = 0.0
+
+
 def drawings() -> LiveDrawings:
-    """The session's drawings (they keep what the last refresh drew)."""
+    """The session's drawings (they keep what the last refresh drew, and the view options)."""
     found = st.session_state.get(DRAWINGS)
     if found is None:
         found = st.session_state[DRAWINGS] = LiveDrawings()
+        found.options = ViewOptions()
     return found
 
 
 def render_view_options(controller: PlaygroundController, dataset: Dataset) -> None:
-    """The output view's and the loss curve's options, drawn outside the live fragment (they change only when
-    clicked, which re-runs the page): the fragment reads them from the session state."""
+    """The output view's and the loss curve's options, drawn outside the live fragment: they change only when
+    clicked, which re-runs the whole page and this, so the fragment finds their values with the drawings."""
     with st.container(key="output_options", width=BOUNDARY_PIXELS):
         with st.container(horizontal=True, gap="small"):
-            st.toggle("Show test data", key="show_test")
-            st.toggle("Discretize output", key="discretize")
+            show_test = st.toggle("Show test data", key="show_test")
+            discretize = st.toggle("Discretize output", key="discretize")
         render_plane_choice(controller, dataset)
     with st.container(key="curve_options", width=CURVE_WIDTH, horizontal=True, gap="small",
                       vertical_alignment="bottom"):
-        st.toggle("Log scale", key="log_scale")
-        st.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="smoothing", width=150,
-                  help="Exponential smoothing of the curves.")
+        log_scale = st.toggle("Log scale", key="log_scale")
+        smoothing = st.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="smoothing", width=150,
+                              help="Exponential smoothing of the curves.")
+    views = drawings()
+    views.options = ViewOptions(show_test, discretize, log_scale, smoothing)
+    plane = None if dataset.is_2d else controller.plane()
+    points = views.points_css(controller.spec, dataset, show_test=show_test, plane=plane,
+                              plane_points=None if plane is None else controller.plane_points())
+    if points:
+        st.html(points)  # a style sheet: it draws the data points over the output view
 
 
 def render_live_views(controller: PlaygroundController, snapshot: Snapshot, dataset: Dataset) -> None:
@@ -81,18 +97,18 @@ def render_live_views(controller: PlaygroundController, snapshot: Snapshot, data
     the status and every view, then the status line or an alert; when not training, Plotly's interactive loss
     chart. The page calls it inside the ``live_area`` container, after ``render_view_options``; the CSS grid
     places each view (``style.py``)."""
-    state = st.session_state
-    parts = [status_html(snapshot), network_html(snapshot, controller, dataset),
-             boundary_html(snapshot, controller, dataset, show_test=state.get("show_test", False),
-                           discretize=state.get("discretize", False))]
-    log_scale, smoothing = state.get("log_scale", False), state.get("smoothing", 0.0)
+    views = drawings()
+    options = views.options
+    parts = [status_html(snapshot), network_html(views, snapshot, controller, dataset),
+             boundary_html(views, snapshot, controller, dataset, show_test=options.show_test,
+                           discretize=options.discretize)]
     if training(snapshot):
-        parts.append(curve_html(snapshot, log_scale=log_scale, smoothing=smoothing))
+        parts.append(curve_html(views, snapshot, log_scale=options.log_scale, smoothing=options.smoothing))
     # Markdown, not st.html: st.html's sanitiser drops inline SVG.
     st.markdown(f"<div class='pg-live'>{''.join(parts)}</div>", unsafe_allow_html=True)
     render_alerts(snapshot)
     if not training(snapshot):
-        render_curve_chart(snapshot, log_scale=log_scale, smoothing=smoothing)
+        render_curve_chart(snapshot, log_scale=options.log_scale, smoothing=options.smoothing)
 
 
 def status_text(snapshot: Snapshot) -> str:
@@ -131,9 +147,9 @@ def render_alerts(snapshot: Snapshot) -> None:
         st.warning(snapshot.warning, icon=":material/swap_vert:")
 
 
-def network_html(snapshot: Snapshot, controller: PlaygroundController, dataset: Dataset) -> str:
+def network_html(views: LiveDrawings, snapshot: Snapshot, controller: PlaygroundController, dataset: Dataset) -> str:
     """The network, links weighted by the current weights, each hidden node showing its neuron's heatmap."""
-    return drawings().network_html(snapshot, controller.spec, dataset)
+    return views.network_html(snapshot, controller.spec, dataset)
 
 
 def render_plane_choice(controller: PlaygroundController, dataset: Dataset) -> None:
@@ -159,21 +175,21 @@ def render_plane_choice(controller: PlaygroundController, dataset: Dataset) -> N
     controller.set_plane((x_index, y_index))
 
 
-def boundary_html(snapshot: Snapshot, controller: PlaygroundController, dataset: Dataset, *, show_test: bool,
-                  discretize: bool) -> str:
+def boundary_html(views: LiveDrawings, snapshot: Snapshot, controller: PlaygroundController, dataset: Dataset, *,
+                  show_test: bool, discretize: bool) -> str:
     """TensorFlow Playground's output view: the model's output over the plane, the data on top. Tables are
     drawn on the controller's plane, a 2-D slice through their inputs."""
     plane = None if dataset.is_2d else controller.plane()
-    return drawings().output_html(snapshot, controller.spec, dataset, show_test=show_test, discretize=discretize,
-                                  pixels=BOUNDARY_PIXELS, plane=plane,
-                                  plane_points=None if plane is None else controller.plane_points(),
-                                  resolution=GRID_RESOLUTION)
+    return views.output_html(snapshot, controller.spec, dataset, show_test=show_test, discretize=discretize,
+                             pixels=BOUNDARY_PIXELS, plane=plane,
+                             plane_points=None if plane is None else controller.plane_points(),
+                             resolution=GRID_RESOLUTION)
 
 
-def curve_html(snapshot: Snapshot, *, log_scale: bool, smoothing: float) -> str:
+def curve_html(views: LiveDrawings, snapshot: Snapshot, *, log_scale: bool, smoothing: float) -> str:
     """While training: a light SVG chart, redrawn at each refresh."""
-    return drawings().curve_html(snapshot, log_scale=log_scale, smoothing=smoothing, width=CURVE_WIDTH,
-                                 height=CURVE_HEIGHT)
+    return views.curve_html(snapshot, log_scale=log_scale, smoothing=smoothing, width=CURVE_WIDTH,
+                            height=CURVE_HEIGHT)
 
 
 def render_curve_chart(snapshot: Snapshot, *, log_scale: bool, smoothing: float) -> None:

@@ -12,6 +12,9 @@ BASE_CSS = """
 .pg-metric { min-width: 6.5rem; }
 .pg-metric-label { font-size: 0.875rem; line-height: 1.6; min-height: 1.5rem; }
 .pg-metric-value { font-size: 1.45rem; line-height: 1.2; padding-bottom: 0.25rem; font-variant-numeric: tabular-nums; }
+.pg-live .pg-hit { stroke: transparent; stroke-width: 7px; fill: none; }
+.pg-live .pg-points { position: absolute; inset: 0; background-repeat: no-repeat; background-size: 100% 100%;
+  pointer-events: none; }
 .pg-live .pg-caption { font-size: 0.875rem; line-height: 1.6; color: rgba(49, 51, 63, 0.6); margin: 0; }
 .pg-live :is(.pg-network, .pg-output) .pg-caption { margin-top: 0.5rem; }
 """

@@ -61,11 +61,20 @@ def colorize(values: np.ndarray) -> np.ndarray:
     return COLOR_TABLE[levels]
 
 
-def scale_levels(values: np.ndarray) -> np.ndarray:
+def scale_levels(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Values in [-1, 1] (any shape) -> uint8 indices into ``SCALE_PALETTE`` (a palette PNG's pixels): the
-    colours ``colorize`` gives, to within one step of 255; outside is clipped, NaN grey."""
-    values = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
-    return np.rint((np.clip(values, -1.0, 1.0) + 1.0) * ((PALETTE_LEVELS - 1) / 2)).astype(np.uint8)
+    colours ``colorize`` gives, to within one step of 255; outside is clipped, NaN grey. ``out``: a uint8 array
+    of the values' shape to write into (the live views write straight into a PNG's rows)."""
+    half = (PALETTE_LEVELS - 1) / 2
+    scaled = np.clip(np.asarray(values, dtype=np.float32), -1.0, 1.0)  # a new array; NaN stays NaN
+    scaled *= half
+    scaled += half + 0.5  # [0.5, 254.5]: the cast below rounds to the nearest level
+    if not np.isfinite(scaled).all():  # rare (a diverged network): no NaN may reach the cast
+        scaled[np.isnan(scaled)] = half + 0.5
+    if out is None:
+        return scaled.astype(np.uint8)
+    out[...] = scaled  # float to uint8 truncates, as astype does
+    return out
 
 
 def class_palette(class_count: int) -> np.ndarray:
@@ -170,7 +179,7 @@ def _sample_indices(resolution: int, size: int) -> np.ndarray:
     return ((np.arange(size) + 0.5) * resolution / size).astype(np.intp)
 
 
-def _neuron_scales(values: np.ndarray, activation: str | None) -> np.ndarray:
+def neuron_scales(values: np.ndarray, activation: str | None) -> np.ndarray:
     """Per-neuron divisor bringing values to [-1, 1] (values: (..., units))."""
     units = values.shape[-1]
     if activation in BOUNDED_ACTIVATIONS:
@@ -191,7 +200,7 @@ def _scaled_neurons(probe_layers: Sequence[np.ndarray], activations: Sequence[st
         _check_grid(layer, resolution)
         values = layer.reshape(resolution, resolution, -1)[np.ix_(indices, indices)]  # (size, size, units)
         activation = activations[layer_index] if activations and layer_index < len(activations) else None
-        scaled.append(values / _neuron_scales(values, activation))
+        scaled.append(values / neuron_scales(values, activation))
     return scaled
 
 
@@ -212,7 +221,7 @@ def neuron_images(probe_layers: Sequence[np.ndarray], activations: Sequence[str]
 
 
 @functools.lru_cache(maxsize=16)
-def _sample_cells(resolution: int, size: int) -> np.ndarray:
+def sample_cells(resolution: int, size: int) -> np.ndarray:
     """The flat grid index of each thumbnail pixel, row by row (the cells ``_sample_indices`` picks)."""
     indices = _sample_indices(resolution, size)
     cells = (indices[:, None] * resolution + indices[None, :]).ravel()
@@ -225,7 +234,7 @@ def neuron_levels(probe_layers: Sequence[np.ndarray], activations: Sequence[str]
     """``neuron_images`` as palette indices: per layer a (units, size, size) uint8 array of ``scale_levels``,
     the pixels of palette PNGs (``SCALE_PALETTE``). Every layer's neurons are scaled and coloured at once
     (the live diagram calls this at each refresh)."""
-    cells = _sample_cells(resolution, size)
+    cells = sample_cells(resolution, size)
     sampled, divisors = [], []
     for layer_index, layer in enumerate(probe_layers):
         layer = np.asarray(layer)
@@ -233,7 +242,7 @@ def neuron_levels(probe_layers: Sequence[np.ndarray], activations: Sequence[str]
         values = layer.reshape(len(layer), -1)[cells].astype(np.float32)  # (size * size, units)
         activation = activations[layer_index] if activations and layer_index < len(activations) else None
         sampled.append(values)
-        divisors.append(_neuron_scales(values, activation))
+        divisors.append(neuron_scales(values, activation))
     if not sampled:
         return []
     levels = scale_levels(np.concatenate(sampled, axis=1) / np.concatenate(divisors))  # (size * size, all units)

@@ -3,13 +3,14 @@ loss, the metric dotted on a second axis, log scale, smoothing) without building
 
 The page redraws the curve 5 times a second per session; Plotly's figure, its JSON and the browser's re-plot of
 it were a third of the server's work. Here the history is kept as arrays that grow with the new epochs only
-(``HistoryColumns``), at most ``LIVE_POINTS`` points per line are drawn, and the axes follow Plotly's own rules
-(ticks from ``autoTicks``, lines padded 5 % of the axis on y only), so pausing, which shows the interactive
-Plotly chart, does not move anything. Coordinates are whole tenths of a pixel.
+(``HistoryColumns``), at most one point per pixel of the plot's width is drawn (fewer where a line is straight),
+and the axes follow Plotly's own rules (ticks from ``autoTicks``, lines padded 5 % of the axis on y only) and
+Streamlit's theme of it, so pausing, which shows the interactive Plotly chart, does not move anything.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -18,7 +19,7 @@ import numpy as np
 from playground.views.curves import METRIC_LABELS, MIN_EPOCH_RANGE, SHORT_LABELS, TEST_COLOR, TRAIN_COLOR
 from playground.views.diagram_svg import escape
 
-LIVE_POINTS = 200  # per line: more than the plot's width in pixels
+LIVE_POINTS = 200  # per line, by default: about the plot's width in pixels
 # The page's Plotly chart as Streamlit's theme draws it (measured in Chromium): its font, sizes and colours, the
 # room of an axis title, the gap of the axis lines from the plot (Plotly's pad) and of the tick labels from it,
 # the legend's rows above the plot and the room below it.
@@ -59,6 +60,12 @@ class HistoryColumns:
             record = history[index]
             self._data[:, index] = [record.get(key, math.nan) for key in self.keys]
         self.length, self._last = len(history), history[-1]
+
+    def rows(self, keys: Sequence[str], smoothing: float = 0.0) -> np.ndarray:
+        """Columns as the rows of a new (len(keys), length) array (``column`` each; epochs are never smoothed)."""
+        if smoothing <= 0:
+            return self._data[[self.keys.index(key) for key in keys], :self.length]
+        return np.stack([self.column(key, smoothing) for key in keys]) if keys else np.empty((0, self.length))
 
     def column(self, key: str, smoothing: float = 0.0) -> np.ndarray:
         """A column (a view: do not keep it across updates), exponentially smoothed as ``curves.smooth``."""
@@ -150,144 +157,172 @@ def _text_width(text: str) -> float:
 
 
 def _digit_table() -> np.ndarray:
-    numbers = np.arange(10000)
-    table = np.empty((10000, 5), dtype=np.uint8)
-    for column, place in enumerate((1000, 100, 10, 1)):
+    numbers = np.arange(1000)
+    table = np.empty((1000, 4), dtype=np.uint8)
+    for column, place in enumerate((100, 10, 1)):
         table[:, column] = numbers // place % 10 + ord("0")
-    table[:, 4] = ord(" ")
+    table[:, 3] = ord(" ")
     table.setflags(write=False)
     return table
 
 
-DIGITS = _digit_table()  # row n: the four digits of n and a space
+DIGITS = _digit_table()  # row n: the three digits of n and a space
+SCALE = 2  # coordinates are written in half pixels: 0-999 covers a chart up to 499 pixels
+COLORS = (TRAIN_COLOR, TEST_COLOR, TRAIN_COLOR, TEST_COLOR)  # train and test loss, then the metric's
+DOTTED = f'stroke-width="{1.5 * SCALE:g}" stroke-dasharray="{3 * SCALE} {3 * SCALE}"/>'
+# The accuracy axis' ticks, and (last) its fixed range.
+ACCURACY_TICKS = (*((value, f"{value:.0%}") for value in (0, 0.25, 0.5, 0.75, 1.0)), ((0.0, 1.02), ""))
 
 
-def polylines(xs: np.ndarray, series: Sequence[np.ndarray]) -> list[list[str]]:
-    """Per series of y pixels (NaN where there is no value) over the x pixels: the point lists of its polylines,
-    one per run of finite values (a gap breaks the line). Written in tenths of a pixel as four digits each
-    (leading zeros are valid SVG numbers) by one NumPy gather for all the series: a Python ``str`` per number
-    cost as much as the whole rest of the chart."""
-    ys = np.stack(series) if series else np.empty((0, 0))  # (series, points)
-    if not ys.size:
-        return [[] for _ in series]
+def polylines(xs: np.ndarray, ys: np.ndarray) -> list[list[str]]:
+    """Per row of ``ys`` (y pixels, NaN where there is no value) over the x pixels ``xs``: the point lists of its
+    polylines, one per run of finite values (a gap breaks the line), in half pixels. A point in line with its
+    neighbours at that resolution is left out (a flat accuracy, a straight stretch). Written by NumPy, three
+    digits per number (leading zeros are valid SVG numbers): a Python ``str`` per number cost as much as the
+    whole rest of the chart, and every NumPy call counts at 5 refreshes a second per session."""
+    count = ys.shape[1] if ys.ndim == 2 else 0
+    if not count:
+        return [[] for _ in range(len(ys))]
     finite = np.isfinite(ys)
-    coordinates = np.empty((*ys.shape, 2), dtype=np.intp)
-    coordinates[..., 0] = np.rint(np.asarray(xs) * 10)
-    coordinates[..., 1] = np.rint(np.where(finite, ys, 0) * 10)
-    np.clip(coordinates, 0, 9999, out=coordinates)
-    text = DIGITS[coordinates.ravel()].tobytes().decode("ascii")
-    width = 10 * ys.shape[1]  # characters per series: two numbers of five per point
-    if finite.all():
-        return [[text[index * width:(index + 1) * width - 1]] for index in range(len(ys))]
-    lines = []
-    for index, row in enumerate(finite):
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(np.int8), [0]])))
-        base = index * width
-        lines.append([text[base + 10 * start:base + 10 * end - 1] for start, end in zip(edges[::2], edges[1::2],
-                                                                                        strict=True)])
+    complete = bool(finite.all())
+    if not complete:
+        ys = np.where(finite, ys, 0.0)
+    x = (np.asarray(xs) * SCALE + 0.5).astype(np.intp).clip(0, 999)
+    y = (ys * SCALE + 0.5).astype(np.intp).clip(0, 999)
+    keep = np.ones(y.shape, dtype=bool) if complete else finite.copy()
+    if count > 2:  # drop the middle of three points in line: (x1 - x0)(y2 - y1) == (y1 - y0)(x2 - x1)
+        dx, dy = np.diff(x), np.diff(y, axis=1)
+        inline = dx[:-1] * dy[:, 1:] == dy[:, :-1] * dx[1:]
+        if not complete:
+            inline &= finite[:, :-2] & finite[:, 2:]
+        keep[:, 1:-1] &= ~inline
+    rows, columns = np.nonzero(keep)
+    pairs = np.empty((len(rows), 2), dtype=np.intp)
+    pairs[:, 0] = x[columns]
+    pairs[:, 1] = y[rows, columns]
+    text = DIGITS[pairs].tobytes().decode("ascii")  # 8 characters a point
+    lines, start = [], 0
+    for row, kept in enumerate(keep.sum(axis=1).tolist()):
+        end = start + kept
+        if complete or finite[row].all():
+            lines.append([text[8 * start:8 * end - 1]] if end > start else [])
+        else:  # one polyline per run of finite values
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], finite[row].astype(np.int8), [0]))))
+            bounds = start + np.searchsorted(np.flatnonzero(keep[row]), edges)
+            lines.append([text[8 * first:8 * last - 1] for first, last in zip(bounds[::2], bounds[1::2], strict=True)
+                          if last > first])
+        start = end
     return lines
+
+
+def _range(rows: np.ndarray) -> tuple[float, float] | None:
+    """Plotly's padded range of the finite values (None without one): fmin and fmax skip NaN."""
+    if not rows.size:
+        return None
+    low, high = float(np.fmin.reduce(rows, axis=None)), float(np.fmax.reduce(rows, axis=None))
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return None
+    if high == low:
+        return low - 1, high + 1
+    pad = (high - low) * PADDING / (1 - 2 * PADDING)
+    return low - pad, high + pad
+
+
+@functools.lru_cache(maxsize=256)
+def _frame(metric: str, has_metric: bool, width: int, height: int, left: float, right: float,
+           metric_ticks: tuple[tuple[float, str], ...]) -> tuple[str, str]:
+    """What depends on the chart's layout only, kept from one refresh to the next: the opening, the axis lines,
+    the titles and the metric's ticks, ending inside the group of texts (the refresh adds its ticks and closes
+    it); and the legend, which ends the SVG."""
+    label = METRIC_LABELS.get(metric, metric)
+    top, bottom = 20 + LEGEND_ROW * (2 if has_metric else 1), height - BOTTOM
+    middle, plot_height = (top + bottom) / 2, bottom - top
+    head = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" font-family="{FONT_FAMILY}" font-size="{FONT}" role="img" '
+            f'aria-label="loss curve" style="display:block;background:white">']
+    # Plotly draws the axis lines PAD away from the plot, the x axis a little beyond it either way.
+    edges = (f"M{left - PAD:.1f} {top}V{bottom + PAD}M{left - PAD:.1f} {bottom + PAD}H{right + PAD:.1f}"
+             + (f"M{right + PAD:.1f} {top}V{bottom + PAD}" if has_metric else ""))
+    head.append(f'<path d="{edges}" stroke="{AXIS_COLOR}" stroke-width="1" fill="none"/><g fill="{TICK_COLOR}">')
+    head.append(f'<text x="{(left + right) / 2:.1f}" y="{bottom + 42}" text-anchor="middle" '
+                f'font-size="{TITLE_FONT}">epoch</text><text transform="translate(20 {middle:.1f}) rotate(-90)" '
+                f'text-anchor="middle" font-size="{TITLE_FONT}">loss</text>')
+    if has_metric:
+        head.append(f'<text transform="translate({width - 15} {middle:.1f}) rotate(-90)" text-anchor="middle" '
+                    f'font-size="{TITLE_FONT}">{escape(label)}</text>')
+        low, high = (0.0, 1.02) if metric == "accuracy" else metric_ticks[-1][0]
+        head += [f'<text x="{right + LABEL_GAP:.1f}" y="{bottom - (tick - low) / (high - low) * plot_height + 4:.1f}">'
+                 f'{escape(text)}</text>' for tick, text in metric_ticks[:-1]]
+    short = SHORT_LABELS.get(metric, label)
+    names = ["train loss", "test loss", f"train {short}", f"test {short}"][:4 if has_metric else 2]
+    legend, entry_width = [], (right - left) / 2
+    for index, (name, color) in enumerate(zip(names, COLORS, strict=False)):
+        x, y = left + 5 + (index % 2) * entry_width, 23 + LEGEND_ROW * (index // 2)
+        dash = ' stroke-dasharray="3 3"' if index >= 2 else ""
+        legend.append(f'<path d="M{x:.1f} {y}h30" stroke="{color}" stroke-width="{2 if index < 2 else 1.5}"{dash}/>'
+                      f'<text x="{x + 35:.1f}" y="{y + 4.5}" font-size="{LEGEND_FONT}" fill="{LEGEND_COLOR}">'
+                      f'{escape(name)}</text>')
+    legend.append("</svg>")
+    return "".join(head), "".join(legend)
 
 
 def curve_svg(columns: HistoryColumns, *, log_scale: bool = False, smoothing: float = 0.0, width: int = 270,
               height: int = 300, show_metric: bool = True) -> str:
-    """The chart of ``curves.loss_figure`` as an SVG string (no hover: the live chart is static while training)."""
-    metric = columns.metric
-    label = METRIC_LABELS.get(metric, metric)
-    length = columns.length
-    shown = shown_indices(length)
-    epochs = columns.column("epoch")[shown]
-    losses = [(columns.column(key, smoothing)[shown], name, color) for key, name, color in
-              (("loss", "train loss", TRAIN_COLOR), ("test_loss", "test loss", TEST_COLOR))]
+    """The chart of ``curves.loss_figure`` as an SVG string (no hover: the live chart is static while training).
+    Its ranges cover every epoch; its lines draw at most one point per pixel of the plot's width."""
+    metric, length = columns.metric, columns.length
+    has_metric = bool(show_metric and length and np.isfinite(columns.column(metric)).any())
+    keys = ["loss", "test_loss", metric, f"test_{metric}"] if has_metric else ["loss", "test_loss"]
+    data = columns.rows(keys, smoothing)  # (series, epochs), a copy
     if log_scale:
         with np.errstate(divide="ignore", invalid="ignore"):
-            losses = [(np.where(values > 0, np.log10(np.where(values > 0, values, 1)), np.nan), name, color)
-                      for values, name, color in losses]
-    metrics = []
-    has_metric = show_metric and length and np.isfinite(columns.column(metric)).any()
-    if has_metric:
-        short = SHORT_LABELS.get(metric, label)
-        metrics = [(columns.column(key, smoothing)[shown], name, color) for key, name, color in
-                   ((metric, f"train {short}", TRAIN_COLOR), (f"test_{metric}", f"test {short}", TEST_COLOR))]
-
-    loss_range = padded_range([values for values, _, _ in losses]) or ((-1.0, 0.0) if log_scale else (0.0, 1.0))
-    metric_range = (0.0, 1.02) if metric == "accuracy" else padded_range([values for values, _, _ in metrics])
+            data[:2] = np.log10(np.where(data[:2] > 0, data[:2], np.nan))
+    loss_range = _range(data[:2]) or ((-1.0, 0.0) if log_scale else (0.0, 1.0))
+    metric_range = (0.0, 1.02) if metric == "accuracy" else (_range(data[2:]) if has_metric else None)
+    epochs = columns.column("epoch")
     x_high = float(max(epochs[-1] if length else 0, MIN_EPOCH_RANGE))
 
-    rows = 2 if metrics else 1
-    top, bottom = 20 + LEGEND_ROW * rows, height - BOTTOM
+    top, bottom = 20 + LEGEND_ROW * (2 if has_metric else 1), height - BOTTOM
     plot_height = bottom - top
     if log_scale:
         loss_ticks = log_ticks(*loss_range, plot_height, 40)
     else:
         ticks, step = linear_ticks(*loss_range, plot_height, 40)
         loss_ticks = [(tick, tick_label(tick, step)) for tick in ticks]
-    if metric == "accuracy":
-        metric_ticks = [(value, f"{value:.0%}") for value in (0, 0.25, 0.5, 0.75, 1.0)]
-    elif metric_range:
-        ticks, step = linear_ticks(*metric_range, plot_height, 40)
-        metric_ticks = [(tick, tick_label(tick, step)) for tick in ticks]
+    if not has_metric:
+        metric_ticks = ()
+    elif metric == "accuracy":
+        metric_ticks = ACCURACY_TICKS
     else:
-        metric_ticks = []
+        ticks, step = linear_ticks(*metric_range, plot_height, 40)
+        metric_ticks = (*((tick, tick_label(tick, step)) for tick in ticks), (metric_range, ""))
     left = TITLE_ROOM + LABEL_GAP + max((_text_width(text) for _, text in loss_ticks), default=FONT)
-    right = width - (TITLE_ROOM + LABEL_GAP + max((_text_width(text) for _, text in metric_ticks), default=FONT)
-                     if metrics else 10)
+    right = width - (TITLE_ROOM + LABEL_GAP + max((_text_width(text) for _, text in metric_ticks[:-1]), default=FONT)
+                     if has_metric else 10)
     plot_width = right - left
+    head, tail = _frame(metric, has_metric, width, height, left, right, metric_ticks)
 
-    def x_pixels(values):
-        return left + np.asarray(values, dtype=float) / x_high * plot_width
-
-    def y_pixels(values, span):
-        low, high = span
-        return bottom - (np.asarray(values, dtype=float) - low) / (high - low) * plot_height
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="{FONT_FAMILY}" font-size="{FONT}" role="img" '
-             f'aria-label="loss curve" data-points="{length}" style="display:block;background:white">']
+    low, high = loss_range
+    loss_y = [(bottom - (tick - low) / (high - low) * plot_height, text) for tick, text in loss_ticks]
     x_ticks, x_step = linear_ticks(0.0, x_high, plot_width, 80)
-    # Horizontal grid lines only, as Streamlit's theme draws Plotly's.
-    grid = [f"M{left:.1f} {y:.1f}H{right:.1f}" for y in y_pixels([tick for tick, _ in loss_ticks], loss_range)]
-    parts.append(f'<path d="{"".join(grid)}" stroke="{GRID_COLOR}" stroke-width="1" fill="none"/>')
-    # Plotly draws the axis lines PAD away from the plot, the x axis a little beyond it either way.
-    edges = (f"M{left - PAD:.1f} {top}V{bottom + PAD}M{left - PAD:.1f} {bottom + PAD}H{right + PAD:.1f}"
-             + (f"M{right + PAD:.1f} {top}V{bottom + PAD}" if metrics else ""))
-    parts.append(f'<path d="{edges}" stroke="{AXIS_COLOR}" stroke-width="1" fill="none"/>')
-    texts = [f'<text x="{x:.1f}" y="{bottom + 23}" text-anchor="middle">{tick_label(tick, x_step)}</text>'
-             for tick, x in zip(x_ticks, x_pixels(x_ticks), strict=True)]
-    texts += [f'<text x="{left - LABEL_GAP:.1f}" y="{y + 4:.1f}" text-anchor="end">{text}</text>'
-              for (_, text), y in zip(loss_ticks, y_pixels([tick for tick, _ in loss_ticks], loss_range), strict=True)
-              if text]
-    if metrics:
-        texts += [f'<text x="{right + LABEL_GAP:.1f}" y="{y + 4:.1f}">{escape(text)}</text>' for (_, text), y in
-                  zip(metric_ticks, y_pixels([tick for tick, _ in metric_ticks], metric_range), strict=True)]
-    middle = (top + bottom) / 2
-    texts.append(f'<text x="{(left + right) / 2:.1f}" y="{bottom + 42}" text-anchor="middle" '
-                 f'font-size="{TITLE_FONT}">epoch</text>')
-    texts.append(f'<text transform="translate(20 {middle:.1f}) rotate(-90)" text-anchor="middle" '
-                 f'font-size="{TITLE_FONT}">loss</text>')
-    if metrics:
-        texts.append(f'<text transform="translate({width - 15} {middle:.1f}) rotate(-90)" text-anchor="middle" '
-                     f'font-size="{TITLE_FONT}">{escape(label)}</text>')
-    parts.append(f'<g fill="{TICK_COLOR}">{"".join(texts)}</g>')
+    grid = "".join(f"M{left:.1f} {y:.1f}H{right:.1f}" for y, _ in loss_y)
+    texts = "".join([*(f'<text x="{left + tick / x_high * plot_width:.1f}" y="{bottom + 23}" text-anchor="middle">'
+                       f'{tick_label(tick, x_step)}</text>' for tick in x_ticks),
+                     *(f'<text x="{left - LABEL_GAP:.1f}" y="{y + 4:.1f}" text-anchor="end">{text}</text>'
+                       for y, text in loss_y if text)])
 
-    styles = [(color, 2, "") for _, _, color in losses]
-    styles += [(color, 1.5, ' stroke-dasharray="30 30"') for _, _, color in metrics]
-    ys = [y_pixels(values, loss_range) for values, _, _ in losses]
-    ys += [y_pixels(values, metric_range) for values, _, _ in metrics]
-    lines = [f'<polyline points="{points}" stroke="{color}" stroke-width="{line_width * 10:g}"{dash}/>'
-             for (color, line_width, dash), runs in zip(styles, polylines(x_pixels(epochs), ys), strict=True)
-             for points in runs]
-    parts.append(f'<clipPath id="pg-plot"><rect x="{left:.1f}" y="{top}" width="{plot_width:.1f}" '
-                 f'height="{plot_height}"/></clipPath><g clip-path="url(#pg-plot)"><g transform="scale(0.1)" '
-                 f'fill="none" stroke-linejoin="round">{"".join(lines)}</g></g>')
-
-    legend = []
-    entry_width = plot_width / 2
-    for index, (_, name, color) in enumerate([*losses, *metrics]):
-        x, y = left + 5 + (index % 2) * entry_width, 23 + LEGEND_ROW * (index // 2)
-        dash = ' stroke-dasharray="3 3"' if index >= 2 else ""
-        legend.append(f'<path d="M{x:.1f} {y}h30" stroke="{color}" stroke-width="{2 if index < 2 else 1.5}"{dash}/>'
-                      f'<text x="{x + 35:.1f}" y="{y + 4.5}" font-size="{LEGEND_FONT}" fill="{LEGEND_COLOR}">'
-                      f'{escape(name)}</text>')
-    parts.append("".join(legend))
-    parts.append("</svg>")
-    return "".join(parts)
+    shown = shown_indices(length, max(int(plot_width), 2))
+    ys = data[:, shown]
+    ys[:2] = bottom - (ys[:2] - low) * (plot_height / (high - low))
+    if has_metric:
+        ys[2:] = bottom - (ys[2:] - metric_range[0]) * (plot_height / (metric_range[1] - metric_range[0]))
+    lines = "".join(f'<polyline points="{points}" stroke="{color}" '
+                    + (f'stroke-width="{2 * SCALE}"/>' if index < 2 else DOTTED)
+                    for index, (color, runs) in enumerate(zip(COLORS, polylines(left + epochs[shown]
+                                                                               * (plot_width / x_high), ys),
+                                                              strict=False))
+                    for points in runs)
+    return (f'{head}{texts}</g><path d="{grid}" stroke="{GRID_COLOR}" stroke-width="1" fill="none"/>'
+            f'<clipPath id="pg-plot"><rect x="{left:.1f}" y="{top}" width="{plot_width:.1f}" height="{plot_height}"/>'
+            f'</clipPath><g clip-path="url(#pg-plot)" data-points="{length}"><g transform="scale({1 / SCALE})" '
+            f'fill="none" stroke-linejoin="round">{lines}</g></g>{tail}')

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from playground.views import png
-from playground.views.boundary import SCALE_PALETTE, neuron_levels
+from playground.views.boundary import (
+    BOUNDED_ACTIVATIONS,
+    SCALE_PALETTE,
+    neuron_scales,
+    sample_cells,
+    scale_levels,
+)
 from playground.views.colors import BLUE, ORANGE
 from playground.views.diagram_svg import (
     Frame,
@@ -38,7 +44,8 @@ from playground.views.network_layout import (
     link_styles,
 )
 
-THUMBNAIL_PIXELS = 24
+THUMBNAIL_PIXELS = 16  # a node is 18 pixels wide at the diagram's own size (TensorFlow Playground's are 10)
+GRID_RESOLUTION = 100  # the probe grid's side (controller.GRID_RESOLUTION)
 SPRITE_ID = "pg-neurons"
 
 
@@ -54,6 +61,11 @@ class LiveDiagram:
         self._opening = frame.opening(max_height)
         self._tail = ellipses_and_titles(frame, layout)
         self._links = [(frame.line_coordinates(link), escape(link_tip(link))) for link in layout.links]
+        # A refresh writes each link as a path (half the characters of a line's four attributes) and its wide
+        # transparent twin, which makes thin links easy to hover, by class (the page's style sheet sizes it).
+        self._paths = [(f'<g class="link"><title>{tip}',
+                        f'd="M{frame.px(link.source.x)} {frame.py(link.source.y)}L{frame.px(link.target.x)} '
+                        f'{frame.py(link.target.y)}"') for link, (_, tip) in zip(layout.links, self._links, strict=True)]
         colors, widths = link_styles(layout)  # no weights: grey and thin
         self._weightless_links = "".join(
             link_markup(coordinates, tip + weight_text(None), link_stroke(color, width))
@@ -62,6 +74,7 @@ class LiveDiagram:
         drawn = [layer.drawn_units for layer in layout.layers]
         self._link_blocks = [(np.array(drawn[index]), np.array(drawn[index + 1])) for index in range(len(drawn) - 1)]
         self._hidden = [node for node in layout.nodes if node.kind == "hidden"]
+        self._sampled_units = [(layer, np.array(units)) for layer, units in self.hidden_units.items()]
         self._tiles = {(node.layer, node.unit): tile for tile, node in enumerate(self._hidden)}
         self._nodes = []  # (tooltip start, layer, unit, plain body, body showing its tile, label)
         radius = frame.radius
@@ -88,17 +101,29 @@ class LiveDiagram:
         return units
 
     def sprite(self, hidden_probe: Sequence[np.ndarray], activations: Sequence[str] | None) -> str | None:
-        """The thumbnails of the drawn hidden neurons, one tile under the other, as a palette PNG data URI
-        (None without hidden layers). ``hidden_probe`` is ``Snapshot.probe[:-1]``."""
+        """The thumbnails of the drawn hidden neurons (``boundary.neuron_levels``' pictures), one tile under the
+        other, as a palette PNG data URI (None without hidden layers). ``hidden_probe`` is ``Snapshot.probe[:-1]``.
+        Written for the few NumPy calls it makes: it runs at every refresh, when every call costs."""
         if not self._hidden:
             return None
-        levels = neuron_levels(hidden_probe, activations, size=self.thumbnail_pixels)
-        tiles = [levels[layer - 1][units] for layer, units in self.hidden_units.items()]
-        return png.png_data_uri(np.concatenate(tiles).reshape(-1, self.thumbnail_pixels), SCALE_PALETTE)
+        size, cells = self.thumbnail_pixels, sample_cells(GRID_RESOLUTION, self.thumbnail_pixels)
+        blocks = []
+        for layer, units in self._sampled_units:
+            values = np.asarray(hidden_probe[layer - 1])
+            block = values.reshape(len(values), -1)[cells[:, None], units].astype(np.float32)  # (size², drawn)
+            activation = activations[layer - 1] if activations and layer - 1 < len(activations) else None
+            if activation not in BOUNDED_ACTIVATIONS:
+                block /= neuron_scales(values.reshape(len(values), -1)[cells], activation)[units]
+            blocks.append(block)
+        block = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
+        rows = png.rows_for(size * len(self._hidden), size)
+        scale_levels(block.T.reshape(-1, size, size), out=rows[:, 1:].reshape(-1, size, size))
+        return png.data_uri(png.encode(rows, size, SCALE_PALETTE))
 
     def svg(self, weights: Sequence[np.ndarray] | None = None, sprite: str | None = None) -> str:
         """The diagram for ``weights`` (``Snapshot.weights`` of this shape, or None) with the neurons' pictures
-        from ``sprite`` (``sprite()``; None draws plain nodes): the same drawing as ``diagram_svg``."""
+        from ``sprite`` (``sprite()``; None draws plain nodes): the drawing of ``diagram_svg``, its links as paths
+        whose hover twins the page's style sheet draws (``.pg-hit``)."""
         parts = [self._opening]
         if sprite is not None:
             size = self.thumbnail_pixels
@@ -112,12 +137,10 @@ class LiveDiagram:
             largest = float(np.abs(link_weights).max(initial=0.0))
             share = np.abs(link_weights) / largest if largest > 0 else np.zeros_like(link_weights)
             widths = (MIN_LINK_WIDTH + (MAX_LINK_WIDTH - MIN_LINK_WIDTH) * share) * 4 / 3
-            for (coordinates, tip), weight, width in zip(self._links, link_weights.tolist(), widths.tolist(),
-                                                         strict=True):
-                color = BLUE if weight >= 0 else ORANGE
-                parts.append(f'<g class="link"><title>{tip}w = {weight:.4f}</title><line {coordinates} '
-                             f'stroke="transparent" stroke-width="7"/><line {coordinates} stroke="{color}" '
-                             f'stroke-width="{width:.2f}"/></g>')
+            for (opening, path), weight, width in zip(self._paths, link_weights.tolist(), widths.tolist(),
+                                                      strict=True):
+                parts.append(f'{opening}w = {weight:.4f}</title><path {path} class="pg-hit"/><path {path} '
+                             f'stroke="{BLUE if weight >= 0 else ORANGE}" stroke-width="{width:.2f}"/></g>')
         for tip, layer, unit, plain, tiled, label in self._nodes:
             bias = None if weights is None or layer == 0 else float(weights[2 * layer - 1][unit])
             body = tiled if sprite is not None else plain

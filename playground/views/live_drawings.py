@@ -23,7 +23,7 @@ from playground.views.curve_svg import HistoryColumns, curve_svg
 from playground.views.diagram_svg import escape
 from playground.views.live_diagram import LiveDiagram
 from playground.views.network_layout import layout_network, weights_fit
-from playground.views.output_view import output_picture_uri, output_view_html, overlay_svg, points_svg
+from playground.views.output_view import output_picture_uri, output_view_html, points_css, points_svg
 
 GRID_CAPTION = "X₁ from −6 to 6 (left to right), X₂ from −6 to 6 (bottom to top)"
 NETWORK_CAPTION = ("Hover a link for its weight, a node for its bias. Inside each hidden node: what that neuron "
@@ -75,8 +75,9 @@ class LiveDrawings:
     """The network, the output view and the loss curve of one session, as HTML strings."""
 
     def __init__(self):
+        self.options = None  # the page's view options, set where their widgets are drawn (playground.ui.live)
         self._diagram, self._sprite = _Last(), _Last()
-        self._picture, self._overlay = _Last(), _Last()
+        self._picture, self._below, self._points = _Last(), _Last(), _Last()
         self._curve = _Last()
         self._columns: HistoryColumns | None = None
         self._columns_job = ""
@@ -113,12 +114,22 @@ class LiveDrawings:
         if picture is None:
             picture = self._picture.put((probe, dataset, plane), (spec.problem, discretize),
                                         self._picture_uri(probe, spec, dataset, discretize, resolution))
-        overlay = self._overlay.get((dataset, plane), (spec.problem, show_test, pixels))
-        if overlay is None:
-            overlay = self._overlay.put((dataset, plane), (spec.problem, show_test, pixels),
-                                        self._overlay_html(spec, dataset, show_test, pixels, plane, plane_points))
-        points, below = overlay
-        return output_view_html(picture, points, pixels=pixels, alt=OUTPUT_ALT, below=below)
+        below = self._below.get((dataset, plane), (spec.problem,))
+        if below is None:
+            below = self._below.put((dataset, plane), (spec.problem,), self._below_html(spec, dataset, plane))
+        return output_view_html(picture, pixels=pixels, alt=OUTPUT_ALT, below=below)
+
+    def points_css(self, spec: RunSpec, dataset: Dataset, *, show_test: bool, plane: SlicePlane | None = None,
+                   plane_points: tuple[np.ndarray, np.ndarray] | None = None) -> str:
+        """The style sheet drawing the data points over the output view (``output_view.points_css``); the page
+        sends it where it draws the view options (it changes with them and the data only)."""
+        if not dataset.is_2d and plane is None:
+            return ""
+        found = self._points.get((dataset, plane), (spec.problem, show_test))
+        if found is None:
+            found = self._points.put((dataset, plane), (spec.problem, show_test),
+                                     self._points_css(spec, dataset, show_test, plane_points))
+        return found
 
     @staticmethod
     def _picture_uri(probe: Sequence[np.ndarray] | None, spec: RunSpec, dataset: Dataset, discretize: bool,
@@ -132,27 +143,33 @@ class LiveDrawings:
         return output_picture_uri(output, spec.problem, discretize=discretize, resolution=resolution)
 
     @staticmethod
-    def _overlay_html(spec: RunSpec, dataset: Dataset, show_test: bool, pixels: int, plane: SlicePlane | None,
-                      plane_points: tuple[np.ndarray, np.ndarray] | None) -> tuple[str, str]:
-        """The points' SVG, and the legend and caption below the picture: they change with the data only."""
-        if dataset.is_2d:
-            points_train, points_test = dataset.points_train, dataset.points_test
-            caption = GRID_CAPTION
-        else:
-            points_train, points_test = plane_points
-            caption = plane.caption()
+    def _colour_labels(spec: RunSpec, dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
         labels_train, labels_test = dataset.labels_train(), dataset.labels_test()
         if spec.problem == "regression" and not dataset.is_2d:
-            reference = labels_train
-            labels_train, labels_test = (to_colour_range(labels_train, reference),
-                                         to_colour_range(labels_test, reference))
-            caption += (f" Colours: the target from {reference.min():.4g} (orange) to {reference.max():.4g} "
-                        f"(blue).")
+            return to_colour_range(labels_train, labels_train), to_colour_range(labels_test, labels_train)
+        return labels_train, labels_test
+
+    @classmethod
+    def _points_css(cls, spec: RunSpec, dataset: Dataset, show_test: bool,
+                    plane_points: tuple[np.ndarray, np.ndarray] | None) -> str:
+        points_train, points_test = ((dataset.points_train, dataset.points_test) if dataset.is_2d
+                                     else plane_points)
+        labels_train, labels_test = cls._colour_labels(spec, dataset)
         layers = [points_svg(points_train, labels_train, spec.problem)]
         if show_test and points_test is not None and len(points_test):
             layers.append(points_svg(points_test, labels_test, spec.problem, test=True))
+        return points_css(layers)
+
+    @staticmethod
+    def _below_html(spec: RunSpec, dataset: Dataset, plane: SlicePlane | None) -> str:
+        """The legend of the classes and the caption under the picture: they change with the data only."""
+        caption = GRID_CAPTION if dataset.is_2d else plane.caption()
+        if spec.problem == "regression" and not dataset.is_2d:
+            reference = dataset.labels_train()
+            caption += (f" Colours: the target from {reference.min():.4g} (orange) to {reference.max():.4g} "
+                        f"(blue).")
         legend = class_legend_html(dataset.class_labels) if spec.problem == "multiclass" else ""
-        return overlay_svg(layers, pixels), legend + caption_html(caption)
+        return legend + caption_html(caption)
 
     # ---- the loss curve ---------------------------------------------------------------------------------------
     def curve_html(self, snapshot: Snapshot, *, log_scale: bool, smoothing: float, width: int,

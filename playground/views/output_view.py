@@ -1,14 +1,15 @@
 """The live output view as HTML: the model's output on the grid as a small PNG that the browser scales up, with
-the data points on top as an SVG overlay.
+the data points on top as an SVG background.
 
 Earlier the page composited the points into a 300x300 picture and JPEG-encoded it at every refresh (5 times a
-second per session). The points do not change while a run trains, so their overlay is written once per data
-set and toggle (``points_svg``), and the output is a 100x100 palette PNG, one byte per cell
-(``output_picture_uri``), encoded in a tenth of the time and a seventh of the bytes.
+second per session). The points do not change while a run trains, so they are drawn once per data set and
+toggle, in a style sheet sent with the page's options (``points_css``), and the output is a 100x100 palette PNG,
+one byte per cell (``output_picture_uri``), encoded in a tenth of the time and a seventh of the bytes.
 """
 
 from __future__ import annotations
 
+import base64
 from html import escape
 
 import numpy as np
@@ -32,13 +33,17 @@ POINT_RADIUS = 4  # pixels of PICTURE_PIXELS: a white (train) or dark (test) rin
 
 def output_picture_uri(output: np.ndarray, problem: str, *, discretize: bool = False, resolution: int = 100) -> str:
     """The output on the grid (``grid_points`` order) as a PNG data URI, one pixel per cell, row 0 at the top:
-    a palette PNG of the colour scale's levels for binary and regression outputs, an RGB one for classes."""
+    a palette PNG of the colour scale's levels for binary and regression outputs (``output_values`` coloured as
+    ``scale_levels`` colours it), an RGB one for classes."""
     if problem == "multiclass":
         return png.png_data_uri(output_image(output, problem, discretize=discretize, resolution=resolution))
+    output = np.asarray(output)
     if len(output) != resolution * resolution:
         output_image(output, problem, resolution=resolution)  # raises the grid-size error
-    levels = scale_levels(output_values(output, problem, discretize=discretize)).reshape(resolution, resolution)
-    return png.png_data_uri(levels, SCALE_PALETTE)
+    rows = png.rows_for(resolution, resolution)
+    scale_levels(output_values(output, problem, discretize=discretize).reshape(resolution, resolution),
+                 out=rows[:, 1:])
+    return png.data_uri(png.encode(rows, resolution, SCALE_PALETTE))
 
 
 def _pixels(points: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,15 +73,20 @@ def points_svg(points: np.ndarray, labels: np.ndarray, problem: str, *, test: bo
     return "".join(parts)
 
 
-def overlay_svg(layers: list[str], pixels: int, size: int = PICTURE_PIXELS) -> str:
-    """The point layers (``points_svg``: train, then test) as one SVG over a picture of ``pixels`` CSS pixels."""
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{pixels}" '
-            f'height="{pixels}" style="position:absolute;left:0;top:0;pointer-events:none">'
-            f'<g transform="translate(0.5 0.5)" fill="none" stroke-linecap="round">{"".join(layers)}</g></svg>')
+def points_css(layers: list[str], size: int = PICTURE_PIXELS) -> str:
+    """The point layers (``points_svg``: train, then test) as a style sheet drawing them over the output view
+    (``.pg-points``, see ``output_view_html``): an SVG background. The page sends it with its options, outside
+    the live fragment, so a refresh does not carry the points again (they change with the data and the toggle
+    only, and each of those re-runs the page)."""
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}">'
+           f'<g transform="translate(0.5 0.5)" fill="none" stroke-linecap="round">{"".join(layers)}</g></svg>')
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+    return f'<style>.pg-live .pg-points {{ background-image: url("{uri}"); }}</style>'
 
 
-def output_view_html(picture_uri: str, overlay: str, *, pixels: int, alt: str, below: str = "") -> str:
-    """The picture in a box of fixed size with the overlay on top, then ``below`` (a legend, a caption).
+def output_view_html(picture_uri: str, *, pixels: int, alt: str, below: str = "") -> str:
+    """The picture in a box of fixed size with the points on top (``points_css``), then ``below`` (a legend, a
+    caption).
 
     Inline, not st.image: its media URL is dropped at the next refresh, and a browser still fetching it showed a
     broken image and a shrunken box; an inline picture arrives with the page update and the browser swaps the
@@ -85,4 +95,4 @@ def output_view_html(picture_uri: str, overlay: str, *, pixels: int, alt: str, b
     return (f'<div class="pg-output"><div style="position:relative;width:{pixels}px;height:{pixels}px;'
             f'border-radius:4px;overflow:hidden"><img class="pg-boundary" src="{picture_uri}" width="{pixels}" '
             f'height="{pixels}" alt="{escape(alt)}" style="display:block;width:{pixels}px;height:{pixels}px;'
-            f'max-width:none;object-fit:fill">{overlay}</div>{below}</div>')
+            f'max-width:none;object-fit:fill"><div class="pg-points"></div></div>{below}</div>')
