@@ -121,7 +121,7 @@ class Engine:
         return _frozen(np.asarray(self.trainer.outputs(self._data[2])))
 
     def set_learning_rate(self, rate: float) -> None:
-        if rate != self._learning_rate or self.shared:
+        if rate != self._learning_rate:
             self.trainer.fit_model.optimizer.learning_rate.assign(rate)
             self._learning_rate = rate
 
