@@ -268,3 +268,16 @@ def test_points_in_line_are_left_out_and_gaps_break_lines():
     assert lines[0] == ["000 100 198 100"] and lines[1] == ["000 020 198 119"]  # half pixels, three digits
     assert len(lines[2][0].split()) == 8  # the ends and both sides of the step
     assert [len(run.split()) // 2 for run in lines[3]] == [2, 2]
+
+
+def test_the_output_picture_of_a_regression_and_of_nan_outputs():
+    grid = grid_points(100)
+    values = np.tanh(grid[:, :1] / 3).astype(np.float32) * 1.5  # beyond [-1, 1] at the sides
+    values[:100] = np.nan  # a diverged network's top row
+    picture = decode(output_picture_uri(values, "regression"))
+    expected = boundary.SCALE_PALETTE[boundary.scale_levels(boundary.output_values(values, "regression"))]
+    assert np.abs(picture.reshape(-1, 3).astype(int) - expected.astype(int)).max() <= 2
+    assert (picture[0] == boundary.SCALE_PALETTE[(boundary.PALETTE_LEVELS - 1) // 2]).all()  # NaN is grey
+    signs = decode(output_picture_uri(values, "regression", discretize=True))
+    assert {tuple(colour) for colour in signs.reshape(-1, 3)} == {tuple(boundary.SCALE_PALETTE[0]),
+                                                                 tuple(boundary.SCALE_PALETTE[-1])}

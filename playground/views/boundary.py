@@ -66,14 +66,23 @@ def scale_levels(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarra
     colours ``colorize`` gives, to within one step of 255; outside is clipped, NaN grey. ``out``: a uint8 array
     of the values' shape to write into (the live views write straight into a PNG's rows)."""
     half = (PALETTE_LEVELS - 1) / 2
-    scaled = np.clip(np.asarray(values, dtype=np.float32), -1.0, 1.0)  # a new array; NaN stays NaN
-    scaled *= half
-    scaled += half + 0.5  # [0.5, 254.5]: the cast below rounds to the nearest level
-    if not np.isfinite(scaled).all():  # rare (a diverged network): no NaN may reach the cast
-        scaled[np.isnan(scaled)] = half + 0.5
+    return levels_into(np.array(values, dtype=np.float32), half, half + 0.5, out)
+
+
+def levels_into(values: np.ndarray, scale: float, offset: float, out: np.ndarray | None = None) -> np.ndarray:
+    """``values * scale + offset`` clipped to the palette's levels, NaN to the middle (grey), as uint8 into
+    ``out`` (or a new array). Works in place on ``values``, a float array the caller owns: the live views call
+    this at every refresh, and each NumPy call counts there."""
+    top = PALETTE_LEVELS - 0.5
+    values *= scale
+    values += offset
+    np.minimum(values, top, out=values)  # NaN stays NaN
+    np.maximum(values, 0.0, out=values)
+    if not np.isfinite(values.sum()):  # rare (a diverged network): no NaN may reach the cast
+        values[np.isnan(values)] = (PALETTE_LEVELS - 1) / 2 + 0.5
     if out is None:
-        return scaled.astype(np.uint8)
-    out[...] = scaled  # float to uint8 truncates, as astype does
+        return values.astype(np.uint8)
+    out[...] = values  # float to uint8 truncates, rounding the +0.5 offset to the nearest level
     return out
 
 

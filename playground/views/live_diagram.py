@@ -16,10 +16,11 @@ import numpy as np
 from playground.views import png
 from playground.views.boundary import (
     BOUNDED_ACTIVATIONS,
+    PALETTE_LEVELS,
     SCALE_PALETTE,
+    levels_into,
     neuron_scales,
     sample_cells,
-    scale_levels,
 )
 from playground.views.colors import BLUE, ORANGE
 from playground.views.diagram_svg import (
@@ -70,11 +71,17 @@ class LiveDiagram:
         self._weightless_links = "".join(
             link_markup(coordinates, tip + weight_text(None), link_stroke(color, width))
             for (coordinates, tip), color, width in zip(self._links, colors, widths, strict=True))
-        # Per layer of links: the drawn units on either side, in the layout's link order (source-major).
+        # Per layer of links: where the drawn links' weights are in the raveled kernel, in the layout's link
+        # order (source-major).
         drawn = [layer.drawn_units for layer in layout.layers]
-        self._link_blocks = [(np.array(drawn[index]), np.array(drawn[index + 1])) for index in range(len(drawn) - 1)]
+        self._link_blocks = [(np.array(drawn[index])[:, None] * layout.layers[index + 1].units
+                              + np.array(drawn[index + 1])[None, :]).ravel() for index in range(len(drawn) - 1)]
         self._hidden = [node for node in layout.nodes if node.kind == "hidden"]
-        self._sampled_units = [(layer, np.array(units)) for layer, units in self.hidden_units.items()]
+        # Per hidden layer: where each drawn neuron's thumbnail pixels are in the layer's raveled probe outputs
+        # (units per row), one row per neuron in tile order.
+        cells = sample_cells(GRID_RESOLUTION, thumbnail_pixels)
+        self._samples = [(layer, np.array(units)[:, None] + cells[None, :] * layout.layers[layer].units)
+                         for layer, units in self.hidden_units.items()]
         self._tiles = {(node.layer, node.unit): tile for tile, node in enumerate(self._hidden)}
         self._nodes = []  # (tooltip start, layer, unit, plain body, body showing its tile, label)
         radius = frame.radius
@@ -106,18 +113,19 @@ class LiveDiagram:
         Written for the few NumPy calls it makes: it runs at every refresh, when every call costs."""
         if not self._hidden:
             return None
-        size, cells = self.thumbnail_pixels, sample_cells(GRID_RESOLUTION, self.thumbnail_pixels)
+        size = self.thumbnail_pixels
         blocks = []
-        for layer, units in self._sampled_units:
-            values = np.asarray(hidden_probe[layer - 1])
-            block = values.reshape(len(values), -1)[cells[:, None], units].astype(np.float32)  # (size², drawn)
+        for layer, flat in self._samples:  # flat: (drawn units, size²) indices into the layer's raveled outputs
+            block = np.asarray(hidden_probe[layer - 1]).ravel()[flat]
             activation = activations[layer - 1] if activations and layer - 1 < len(activations) else None
-            if activation not in BOUNDED_ACTIVATIONS:
-                block /= neuron_scales(values.reshape(len(values), -1)[cells], activation)[units]
+            if activation not in BOUNDED_ACTIVATIONS:  # each neuron on the whole scale (boundary.neuron_scales)
+                block = block / neuron_scales(block.T, activation)[:, None]
             blocks.append(block)
-        block = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
+        block = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
         rows = png.rows_for(size * len(self._hidden), size)
-        scale_levels(block.T.reshape(-1, size, size), out=rows[:, 1:].reshape(-1, size, size))
+        half = (PALETTE_LEVELS - 1) / 2
+        levels_into(block.astype(np.float32, copy=block.dtype != np.float32).reshape(-1, size), half, half + 0.5,
+                    rows[:, 1:])
         return png.data_uri(png.encode(rows, size, SCALE_PALETTE))
 
     def svg(self, weights: Sequence[np.ndarray] | None = None, sprite: str | None = None) -> str:
@@ -132,17 +140,18 @@ class LiveDiagram:
         if weights is None:
             parts.append(self._weightless_links)
         else:
-            link_weights = np.concatenate([np.asarray(weights[2 * index], dtype=np.float64)[np.ix_(sources, targets)]
-                                           .ravel() for index, (sources, targets) in enumerate(self._link_blocks)])
-            largest = float(np.abs(link_weights).max(initial=0.0))
-            share = np.abs(link_weights) / largest if largest > 0 else np.zeros_like(link_weights)
-            widths = (MIN_LINK_WIDTH + (MAX_LINK_WIDTH - MIN_LINK_WIDTH) * share) * 4 / 3
-            for (opening, path), weight, width in zip(self._paths, link_weights.tolist(), widths.tolist(),
-                                                      strict=True):
+            link_weights = [weight for index, flat in enumerate(self._link_blocks)
+                            for weight in np.asarray(weights[2 * index]).ravel()[flat].tolist()]
+            largest = max(map(abs, link_weights), default=0.0)  # link_styles' widths, in Python: a few dozen
+            for (opening, path), weight in zip(self._paths, link_weights, strict=True):
+                share = abs(weight) / largest if largest > 0 else 0.0
+                width = (MIN_LINK_WIDTH + (MAX_LINK_WIDTH - MIN_LINK_WIDTH) * share) * 4 / 3
                 parts.append(f'{opening}w = {weight:.4f}</title><path {path} class="pg-hit"/><path {path} '
                              f'stroke="{BLUE if weight >= 0 else ORANGE}" stroke-width="{width:.2f}"/></g>')
+        biases = [None] + [np.asarray(weights[2 * layer - 1]).tolist() for layer in range(1, len(self.layout.layers))] \
+            if weights is not None else None
         for tip, layer, unit, plain, tiled, label in self._nodes:
-            bias = None if weights is None or layer == 0 else float(weights[2 * layer - 1][unit])
+            bias = None if biases is None or layer == 0 else biases[layer][unit]
             body = tiled if sprite is not None else plain
             parts.append(f"{tip}{bias_text(bias)}</title>{body}</g>{label}")
         parts.append(self._tail)
