@@ -112,10 +112,12 @@ def playground_page() -> None:
     # Each fragment is called inside its tab and writes only into its own body: a fragment that opened the tab
     # itself wrote into a container outside it, which a rerun under load (after Pause or Reset) could find
     # without its reserved place (StreamlitInvalidLayoutContextError).
-    @st.fragment(run_every=EVALUATION_SECONDS if running else None)
+    evaluation_seconds = controller.evaluation_seconds(EVALUATION_SECONDS)
+
+    @st.fragment(run_every=evaluation_seconds if running else None)
     def evaluation_views() -> None:
         evaluation_panel.render_evaluation(controller.snapshot(), controller.job().dataset,
-                                           refresh_seconds=EVALUATION_SECONDS)
+                                           refresh_seconds=evaluation_seconds)
 
     with evaluation_tab:
         if evaluation_tab.open:

@@ -25,6 +25,7 @@ GRID_RESOLUTION = 100  # the decision-boundary heatmap, as TensorFlow Playground
 # everything else (bench/load.py, bench/refresh.py): with more runs training, each page refreshes less often.
 SERVER_REFRESHES_PER_SECOND = 90
 REFRESH_STEPS = (0.2, 0.25, 0.35, 0.5, 0.7, 1.0)  # seconds: a page's refresh changes in these steps only
+BUSY_EVALUATION_SECONDS = 10.0
 PCA = "pca"  # the plane choice for the first two principal components; otherwise a pair of input indices
 
 
@@ -175,6 +176,11 @@ class PlaygroundController:
         runs train that the server could not draw all their pages that often (a class shares the server)."""
         wanted = self.registry.training_count() / SERVER_REFRESHES_PER_SECOND
         return next((step for step in REFRESH_STEPS if step >= wanted), REFRESH_STEPS[-1])
+
+    def evaluation_seconds(self, fastest: float) -> float:
+        """How often the evaluation tab refreshes while training: every ``fastest`` seconds, every 10 s when the
+        server has slowed the live views down (its metrics and charts cost ~10 live refreshes each)."""
+        return fastest if self.refresh_seconds() == REFRESH_STEPS[0] else max(fastest, BUSY_EVALUATION_SECONDS)
 
     def load_note(self, snapshot: Snapshot) -> str:
         """A sentence when more runs train than the server has cores for, so a slower run does not look broken."""

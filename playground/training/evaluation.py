@@ -95,17 +95,22 @@ def evaluate(dataset: Dataset, outputs: np.ndarray) -> Evaluation:
     if not np.all(np.isfinite(outputs)):
         return without_metrics(NOT_FINITE_MESSAGE)
 
+    import sklearn
+
     y_pred, scores = _predictions(problem, outputs)
-    if problem == "regression":
-        return Evaluation(problem, _regression_metrics(y_true, y_pred), y_true, y_pred, None, None, names)
+    # The arrays are ours and checked above: scikit-learn's own checks of its parameters and for NaN were most of
+    # the cost of an evaluation here (a page refreshes it every few seconds while training, per session).
+    with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
+        if problem == "regression":
+            return Evaluation(problem, _regression_metrics(y_true, y_pred), y_true, y_pred, None, None, names)
 
-    from sklearn.metrics import confusion_matrix
+        from sklearn.metrics import confusion_matrix
 
-    with warnings.catch_warnings():  # e.g. a one-class test split: the metrics are still defined
-        warnings.simplefilter("ignore")
-        metrics = _classification_metrics(y_true, y_pred, scores, binary=problem == "binary")
-    # labels= keeps every class's row and column, even for classes missing from the test split.
-    confusion = confusion_matrix(y_true, y_pred, labels=np.arange(dataset.class_count))
+        with warnings.catch_warnings():  # e.g. a one-class test split: the metrics are still defined
+            warnings.simplefilter("ignore")
+            metrics = _classification_metrics(y_true, y_pred, scores, binary=problem == "binary")
+        # labels= keeps every class's row and column, even for classes missing from the test split.
+        confusion = confusion_matrix(y_true, y_pred, labels=np.arange(dataset.class_count))
     return Evaluation(problem, metrics, y_true, y_pred, scores, confusion, names)
 
 
