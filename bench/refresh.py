@@ -19,7 +19,10 @@ Method:
    where a real page's would (with what did not change from one snapshot to the next).
 2. In one Streamlit session (``streamlit.testing.v1.AppTest``, a real script-run context), render one refresh
    per snapshot, in order: ``playground.ui.live.render_live_views``, the very body of the page's live fragment,
-   with the page's default toggles (no test data, not discretized, linear axis, no smoothing).
+   with the page's default view options (no test data, not discretized, linear axis, no smoothing). Each refresh
+   is a script run of its own, as a served fragment's is. ``--sessions N``: N such sessions, each at its own
+   point of the run, refresh in turns, as a class's pages do on one server (the same code then runs just before
+   each refresh, which a single session's refreshes do not see).
 
 Reported: the CPU time of that body in its thread (``time.thread_time``: the server's cost, and steady on a
 machine busy with other work, where wall time is not), median, p90 and mean in ms. It includes building every
@@ -157,7 +160,7 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def measure(epochs: int = DEFAULT_EPOCHS, refreshes: int = DEFAULT_REFRESHES) -> dict:
+def measure(epochs: int = DEFAULT_EPOCHS, refreshes: int = DEFAULT_REFRESHES, sessions: int = 1) -> dict:
     from streamlit.testing.v1 import AppTest
 
     from playground.controller import PlaygroundController
@@ -169,23 +172,33 @@ def measure(epochs: int = DEFAULT_EPOCHS, refreshes: int = DEFAULT_REFRESHES) ->
 
     warm = Feed(controller, snapshots[:1], record=False)  # imports and first-use costs of the process, untimed
     _run(AppTest.from_function(_script, args=(warm,), default_timeout=120))
-    feed = Feed(controller, snapshots)  # a fresh session: its first refresh counts, as a new page's does
-    app = AppTest.from_function(_script, args=(feed,), default_timeout=120)
+    # Fresh sessions (their first refresh counts, as a new page's does), each at its own point of the run, taking
+    # turns as a class's pages do on one server.
+    feeds = [Feed(controller, snapshots[start:] + snapshots[:start])
+             for start in (index * len(snapshots) // sessions for index in range(sessions))]
+    apps = [AppTest.from_function(_script, args=(feed,), default_timeout=120) for feed in feeds]
     for _ in snapshots:
-        _run(app)
-    total = [body + serialize for body, serialize in zip(feed.body_ms, feed.serialize_ms, strict=True)]
+        for app in apps:
+            _run(app)
+    body = [value for feed in feeds for value in feed.body_ms]
+    serialize = [value for feed in feeds for value in feed.serialize_ms]
+    sizes = [value for feed in feeds for value in feed.sizes]
+    views = {}
+    for feed in feeds:
+        for name, values in feed.views_ms.items():
+            views.setdefault(name.removeprefix("render_").removesuffix("_html"), []).extend(values)
     return {
-        "refresh_ms_median": round(statistics.median(feed.body_ms), 2),
-        "refresh_ms_p90": round(_percentile(feed.body_ms, 0.9), 2),
-        "refresh_ms_mean": round(statistics.fmean(feed.body_ms), 2),
-        "wall_ms_median": round(statistics.median(feed.wall_ms), 2),
-        "serialize_ms_median": round(statistics.median(feed.serialize_ms), 3),
-        "total_ms_median": round(statistics.median(total), 2),
-        "bytes_median": int(statistics.median(feed.sizes)),
-        "bytes_max": max(feed.sizes),
-        "views_ms": {name.removeprefix("render_").removesuffix("_html"): round(statistics.median(values), 2)
-                     for name, values in feed.views_ms.items()},
-        "refreshes": len(feed.body_ms),
+        "refresh_ms_median": round(statistics.median(body), 2),
+        "refresh_ms_p90": round(_percentile(body, 0.9), 2),
+        "refresh_ms_mean": round(statistics.fmean(body), 2),
+        "wall_ms_median": round(statistics.median(value for feed in feeds for value in feed.wall_ms), 2),
+        "serialize_ms_median": round(statistics.median(serialize), 3),
+        "total_ms_median": round(statistics.median(a + b for a, b in zip(body, serialize, strict=True)), 2),
+        "bytes_median": int(statistics.median(sizes)),
+        "bytes_max": max(sizes),
+        "views_ms": {name: round(statistics.median(values), 2) for name, values in views.items()},
+        "refreshes": len(body),
+        "sessions": sessions,
         "epochs": [snapshots[0].epoch, snapshots[-1].epoch],
         "query": DEFAULT_QUERY,
         "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",
@@ -204,12 +217,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a few refreshes only (smoke test)")
     parser.add_argument("--epochs", type=int, default=None, help=f"epochs to train (default {DEFAULT_EPOCHS})")
     parser.add_argument("--refreshes", type=int, default=None,
-                        help=f"refreshes to time, one per snapshot (default {DEFAULT_REFRESHES})")
+                        help=f"refreshes to time per session, one per snapshot (default {DEFAULT_REFRESHES})")
+    parser.add_argument("--sessions", type=int, default=1,
+                        help="sessions refreshing in turns, as a class's pages do (default 1)")
     args = parser.parse_args(argv)
     epochs = args.epochs or (QUICK_EPOCHS if args.quick else DEFAULT_EPOCHS)
     refreshes = args.refreshes or (QUICK_REFRESHES if args.quick else DEFAULT_REFRESHES)
     with stdout_to_stderr():
-        result = measure(epochs, min(refreshes, epochs - 1))
+        result = measure(epochs, min(refreshes, epochs - 1), max(1, args.sessions))
     if args.json:
         print(json.dumps(result))
     else:

@@ -15,7 +15,7 @@ from playground.data.points import grid_points
 from playground.data.sources import load_data
 from playground.spec import RunSpec
 from playground.training.snapshot import Snapshot, Status
-from playground.views import boundary
+from playground.views import boundary, png
 from playground.views.curve_svg import (
     HistoryColumns,
     curve_svg,
@@ -67,6 +67,11 @@ def test_png_files_decode_to_their_pixels():
     assert np.array_equal(decoded, palette[indices])
     with pytest.raises(ValueError):
         png_bytes(indices)  # indices need a palette
+    big = np.random.default_rng(1).integers(0, 3, size=(300, 250), dtype=np.uint8)  # over one stored block
+    rows = png.rows_for(*big.shape)
+    rows[:, 1:] = big
+    stored = png.encode(rows, 250, palette, compress=False)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(stored)).convert("RGB")), palette[big])
 
 
 def test_the_palette_scale_gives_the_colour_scale_within_a_step():

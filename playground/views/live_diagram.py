@@ -126,7 +126,7 @@ class LiveDiagram:
         half = (PALETTE_LEVELS - 1) / 2
         levels_into(block.astype(np.float32, copy=block.dtype != np.float32).reshape(-1, size), half, half + 0.5,
                     rows[:, 1:])
-        return png.data_uri(png.encode(rows, size, SCALE_PALETTE))
+        return png.data_uri(png.encode(rows, size, SCALE_PALETTE, compress=False))  # tiny: not worth deflating
 
     def svg(self, weights: Sequence[np.ndarray] | None = None, sprite: str | None = None) -> str:
         """The diagram for ``weights`` (``Snapshot.weights`` of this shape, or None) with the neurons' pictures
