@@ -1,17 +1,21 @@
 """The boundary views: colours, orientation on the grid, neuron thumbnails, previews, Matplotlib exports."""
 
+import base64
+import io
+import re
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from playground.data.points import grid_points
-from playground.views import boundary, colors, figures
+from playground.views import boundary, colors, figures, output_view
 
 GRID = grid_points(100)
 ORANGE, GREY, BLUE = (boundary.hex_to_rgb(color).astype(np.uint8) for color in (colors.ORANGE, colors.GREY,
                                                                                  colors.BLUE))
 POINTS = np.array([[-3.0, 2.0], [4.0, -1.0], [0.5, 0.5]], dtype=np.float32)
 CLASS_LABELS = np.array([0, 1, 1])
-TRAIN = {"points_train": POINTS, "labels_train": CLASS_LABELS}
 
 
 def probability_of_y() -> np.ndarray:
@@ -51,20 +55,25 @@ def test_colorize_ends_and_middle():
 
 
 # ---- the output picture -------------------------------------------------------------------------------------
-def test_points_are_drawn_in_their_class_colours_and_test_points_only_when_asked():
-    arguments = {"points_train": POINTS[:1], "labels_train": CLASS_LABELS[:1], "points_test": POINTS[1:2],
-                 "labels_test": CLASS_LABELS[1:2]}
-    output = boundary.undecided_output("binary", 1)
+def drawn_at(svg: str, point: np.ndarray) -> list[str]:
+    """The colours of the paths (``points_svg``) that draw a dot at a point of the plane: x right, y up, on the
+    300 px square of the output view."""
+    move = f"M{round((point[0] + 6) / 12 * 299)} {round((6 - point[1]) / 12 * 299)}h0"
+    return [color for path, color in re.findall(r'<path d="([^"]*)" stroke="(#[0-9a-f]{6})"', svg) if move in path]
 
-    def pixel(picture, point):  # the centre of a point's disc: x right, y up, on a 300 px square
-        return picture[int((6 - point[1]) / 12 * 299), int((point[0] + 6) / 12 * 299)]
 
-    hidden = boundary.boundary_picture(output, "binary", **arguments)
-    shown = boundary.boundary_picture(output, "binary", show_test=True, **arguments)
-    np.testing.assert_array_equal(pixel(hidden, POINTS[0]), ORANGE)  # class 0 is orange
-    np.testing.assert_array_equal(pixel(hidden, POINTS[1]), GREY)  # no test point drawn
-    np.testing.assert_array_equal(pixel(shown, POINTS[1]), BLUE)  # class 1 is blue
+def test_points_are_drawn_in_their_class_colours_and_test_points_in_their_own_rings():
+    train = output_view.points_svg(POINTS[:1], CLASS_LABELS[:1], "binary")
+    test = output_view.points_svg(POINTS[1:2], CLASS_LABELS[1:2], "binary", test=True)
+    assert drawn_at(train, POINTS[0]) == [boundary.TRAIN_OUTLINE, colors.ORANGE]  # a white ring, class 0 orange
+    assert drawn_at(train, POINTS[1]) == []
+    assert drawn_at(test, POINTS[1]) == [boundary.TEST_OUTLINE, colors.BLUE]  # a dark ring, class 1 blue
     np.testing.assert_array_equal(boundary.point_rgb(np.array([0, 1]), "binary"), [ORANGE, BLUE])
+
+
+def picture(output: np.ndarray, problem: str, **options) -> np.ndarray:
+    uri = output_view.output_picture_uri(output, problem, **options)
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
 
 
 def test_discretize_gives_only_signs():
@@ -97,9 +106,8 @@ def test_the_class_legend_gives_each_class_the_colour_the_picture_uses(names):
     # Each class certain in its own band of the grid, discretized: every pixel is a class's full colour.
     bands = np.minimum(((GRID[:, 0] + 6) / 12 * len(names)).astype(int), len(names) - 1)
     output = np.eye(len(names))[bands]
-    image = boundary.boundary_picture(output, "multiclass", points_train=np.zeros((0, 2)),
-                                      labels_train=np.zeros(0), discretize=True)
-    row = image[150]
+    image = picture(output, "multiclass", discretize=True)
+    row = image[50]
     legend = boundary.class_legend(names)
     assert [name for name, _ in legend] == list(names)
     for index, (_, color) in enumerate(legend):

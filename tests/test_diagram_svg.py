@@ -1,18 +1,20 @@
+import base64
 import html
+import io
 import pathlib
 import re
 
 import matplotlib
 import numpy as np
 import pytest
-from PIL import ImageFont
+from PIL import Image, ImageFont
 
 from playground.data.points import grid_points
 from playground.spec import RunSpec
-from playground.views.boundary import boundary_picture
 from playground.views.colors import BLUE, ORANGE
 from playground.views.diagram_svg import diagram_svg
 from playground.views.network_layout import layout_for_spec, layout_network
+from playground.views.output_view import output_picture_uri, points_svg
 
 
 def weights_for(sizes, seed=0):
@@ -55,17 +57,16 @@ def test_hidden_nodes_show_their_heatmaps_and_large_layers_an_ellipsis():
     assert "⋮" in svg and svg.startswith("<svg") and svg.endswith("</svg>")
 
 
-def test_boundary_picture_puts_positive_y_at_the_top_and_draws_points():
+def test_the_output_picture_puts_positive_y_at_the_top_and_the_points_where_they_are():
     grid = grid_points(100)
     output = (grid[:, 1:2] > 0).astype(np.float32)  # sigmoid output 1 above the x axis, 0 below
-    points = np.array([[0.0, 3.0]], dtype=np.float32)
-    picture = boundary_picture(output, "binary", points_train=points, labels_train=np.array([1]), size=300)
-    assert picture.shape == (300, 300, 3) and picture.dtype == np.uint8
-    assert tuple(picture[5, 5]) == tuple(int(BLUE[i:i + 2], 16) for i in (1, 3, 5))
-    assert tuple(picture[295, 5]) == tuple(int(ORANGE[i:i + 2], 16) for i in (1, 3, 5))
-    row, column = int((6 - 3) / 12 * 299), 150
-    ring = picture[row - 4:row + 5, column - 4:column + 5]
-    assert (ring == 255).all(axis=2).any()  # the white outline of the point
+    uri = output_picture_uri(output, "binary")
+    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
+    assert picture.shape == (100, 100, 3) and picture.dtype == np.uint8  # the browser scales it to the box
+    assert tuple(picture[2, 2]) == tuple(int(BLUE[i:i + 2], 16) for i in (1, 3, 5))
+    assert tuple(picture[97, 2]) == tuple(int(ORANGE[i:i + 2], 16) for i in (1, 3, 5))
+    svg = points_svg(np.array([[0.0, 3.0]], dtype=np.float32), np.array([1]), "binary")
+    assert 'd="M150 75h0" stroke="#ffffff" stroke-width="9"' in svg  # the white ring around the point
 
 
 # Matplotlib ships DejaVu Sans, the font Chromium draws "sans-serif" with on Linux (wider than Arial).

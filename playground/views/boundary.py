@@ -238,27 +238,6 @@ def sample_cells(resolution: int, size: int) -> np.ndarray:
     return cells
 
 
-def neuron_levels(probe_layers: Sequence[np.ndarray], activations: Sequence[str] | None = None, *,
-                  size: int = 40, resolution: int = 100) -> list[np.ndarray]:
-    """``neuron_images`` as palette indices: per layer a (units, size, size) uint8 array of ``scale_levels``,
-    the pixels of palette PNGs (``SCALE_PALETTE``). Every layer's neurons are scaled and coloured at once
-    (the live diagram calls this at each refresh)."""
-    cells = sample_cells(resolution, size)
-    sampled, divisors = [], []
-    for layer_index, layer in enumerate(probe_layers):
-        layer = np.asarray(layer)
-        _check_grid(layer, resolution)
-        values = layer.reshape(len(layer), -1)[cells].astype(np.float32)  # (size * size, units)
-        activation = activations[layer_index] if activations and layer_index < len(activations) else None
-        sampled.append(values)
-        divisors.append(neuron_scales(values, activation))
-    if not sampled:
-        return []
-    levels = scale_levels(np.concatenate(sampled, axis=1) / np.concatenate(divisors))  # (size * size, all units)
-    levels = np.ascontiguousarray(levels.T).reshape(-1, size, size)
-    return np.split(levels, np.cumsum([values.shape[1] for values in sampled])[:-1])
-
-
 # ---- data-set previews -------------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=64)
 def preview_image(dataset_name: str, size: int = 64) -> np.ndarray:
@@ -289,53 +268,8 @@ def preview_image(dataset_name: str, size: int = 64) -> np.ndarray:
     return image
 
 
-# ---- the live output view as a picture -----------------------------------------------------------------------
-_DISC_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-
-def _disc_offsets(radius: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column offsets of a filled disc (cached per radius)."""
-    if radius not in _DISC_CACHE:
-        span = np.arange(-radius, radius + 1)
-        rows, columns = np.meshgrid(span, span, indexing="ij")
-        inside = rows**2 + columns**2 <= radius**2
-        _DISC_CACHE[radius] = rows[inside], columns[inside]
-    return _DISC_CACHE[radius]
-
-
-def _draw_points(image: np.ndarray, points: np.ndarray, fills: np.ndarray, outline: np.ndarray,
-                 radius: int) -> None:
-    size = image.shape[0]
-    span = DOMAIN[1] - DOMAIN[0]
-    columns = np.rint((points[:, 0] - DOMAIN[0]) / span * (size - 1)).astype(np.intp)
-    rows = np.rint((DOMAIN[1] - points[:, 1]) / span * (size - 1)).astype(np.intp)
-    for disc_radius, colour in ((radius, None), (radius - 1, fills)):
-        row_offsets, column_offsets = _disc_offsets(disc_radius)
-        r = np.clip(rows[:, None] + row_offsets[None, :], 0, size - 1)
-        c = np.clip(columns[:, None] + column_offsets[None, :], 0, size - 1)
-        image[r, c] = outline if colour is None else colour[:, None, :]
-
-
+# ---- the output view ------------------------------------------------------------------------------------
 def undecided_output(problem: str, units: int, resolution: int = 100) -> np.ndarray:
     """An output that favours nothing (grey everywhere): the view before the model exists shows just the data."""
     value = {"binary": 0.5, "regression": 0.0}.get(problem, 1.0 / max(units, 1))
     return np.full((resolution * resolution, units), value, dtype=np.float32)
-
-
-def boundary_picture(output: np.ndarray, problem: str, *, points_train: np.ndarray, labels_train: np.ndarray,
-                     points_test: np.ndarray | None = None, labels_test: np.ndarray | None = None,
-                     show_test: bool = False, discretize: bool = False, resolution: int = 100,
-                     size: int = 300) -> np.ndarray:
-    """The output view as an RGB picture (size x size, y up), data points drawn on top: TensorFlow Playground's
-    look, and far cheaper for a browser to show 4 times a second than a Plotly heatmap (about 2x the page
-    updates per second in Chromium on 2 cores, measured with bench/ui.py)."""
-    background = output_image(output, problem, discretize=discretize, resolution=resolution)
-    scale = int(np.ceil(size / resolution))
-    image = np.repeat(np.repeat(background, scale, axis=0), scale, axis=1)[:size, :size].copy()
-    radius = max(3, size // 75)
-    _draw_points(image, points_train, point_rgb(labels_train, problem), hex_to_rgb(TRAIN_OUTLINE).astype(np.uint8),
-                 radius)
-    if show_test and points_test is not None and labels_test is not None and len(points_test):
-        _draw_points(image, points_test, point_rgb(labels_test, problem),
-                     hex_to_rgb(TEST_OUTLINE).astype(np.uint8), radius)
-    return image

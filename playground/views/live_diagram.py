@@ -108,7 +108,7 @@ class LiveDiagram:
         return units
 
     def sprite(self, hidden_probe: Sequence[np.ndarray], activations: Sequence[str] | None) -> str | None:
-        """The thumbnails of the drawn hidden neurons (``boundary.neuron_levels``' pictures), one tile under the
+        """The thumbnails of the drawn hidden neurons (``boundary.neuron_images``' pictures), one tile under the
         other, as a palette PNG data URI (None without hidden layers). ``hidden_probe`` is ``Snapshot.probe[:-1]``.
         Written for the few NumPy calls it makes: it runs at every refresh, when every call costs."""
         if not self._hidden:

@@ -64,8 +64,8 @@ def _pixels(points: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 def points_svg(points: np.ndarray, labels: np.ndarray, problem: str, *, test: bool = False,
                size: int = PICTURE_PIXELS, radius: int = POINT_RADIUS) -> str:
-    """SVG paths drawing the points as the old picture did (``boundary._draw_points``): every ring, then every
-    fill, one path per colour. Each dot is a zero-length segment with round caps; coordinates are the pixel
+    """SVG paths drawing the points as the page's composited picture did before: every ring, then every fill,
+    one path per colour. Each dot is a zero-length segment with round caps; coordinates are the pixel
     centres of a size x size picture."""
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if not len(points):
