@@ -3,8 +3,10 @@ the loss curve (``playground.views.live_drawings`` writes them, reusing what a r
 
 While a run trains the live fragment re-runs 5 times a second in every open session, all in one server process,
 so a refresh is one Streamlit element: a Markdown block holding the status and every view (an alert when there is
-one). The view options (toggles, slider, plane choice) are drawn once, outside the fragment
-(``render_view_options``), and the page's CSS grid (``style.py``) puts each above its view.
+one), the loss curve as SVG. The view options (toggles, slider, plane choice) are drawn once, outside the
+fragment (``render_view_options``), with a style sheet drawing the data points over the output view (they change
+with the options and the data only); the page's CSS grid (``style.py``) puts each option above its view. When not
+training, the loss curve is Plotly's interactive chart, drawn once. bench/refresh.py measures a refresh.
 """
 
 from __future__ import annotations
