@@ -38,7 +38,20 @@ def serve(connection, index: int, slice_seconds: float, trainer_capacity: int | 
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # Training is background work: the web process, which answers the pages, gets the CPU first.
     os.nice(WORKER_NICENESS)
+    _one_thread_per_operation()
     Worker(connection, index, slice_seconds, trainer_capacity).run()
+
+
+def _one_thread_per_operation() -> None:
+    """The workers are one per core already, and TensorFlow's own pool of a thread per core in each of them made
+    them contend (two workers side by side trained 20 % fewer epochs). Only possible before TensorFlow starts
+    (importing Keras starts it), so first thing in the worker."""
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+    except RuntimeError:  # started already: slower, not wrong
+        _LOG.warning("TensorFlow started before its threads could be set; training with its defaults")
 
 
 class Worker:
@@ -58,13 +71,7 @@ class Worker:
         self._closed = threading.Event()
 
     def run(self) -> None:
-        import tensorflow as tf
-
         import playground.training.engine  # noqa: F401 - TensorFlow imported before the first job, not during it
-
-        # One thread per operation: the workers are one per core already, and TensorFlow's own pool of a thread
-        # per core in each of them made them contend (two workers side by side trained 20 % fewer epochs).
-        tf.config.threading.set_intra_op_parallelism_threads(1)
 
         publisher = threading.Thread(target=self._publish_forever, name="publisher", daemon=True)
         publisher.start()

@@ -142,6 +142,8 @@ class WorkerPool:
             dataset = loaded.dataset
         with self._lock:
             worker = min(self.workers, key=lambda candidate: (not candidate.alive, candidate.active_jobs()))
+            if not worker.alive:
+                raise RuntimeError("no training worker is running on this server: see its log")
             job = RemoteJob(worker, spec, dataset, probe_inputs, job_id or uuid.uuid4().hex[:12])
             worker.jobs[job.id] = job
         if not worker.send(("create", job.id, spec.to_json(), dataset, probe_inputs, weights_interval,
@@ -170,7 +172,12 @@ class WorkerPool:
 
     def _worker_died(self, worker: _Worker) -> None:
         with self._lock:
-            if not self._closed and worker in self.workers:
+            if not worker.ready.is_set() and worker in self.workers:
+                # It never started: a new one would fail the same way, over and over.
+                worker.process.join(5)
+                _LOG.error("training worker %d (pid %s) failed to start (exit code %s); not replaced",
+                           worker.index, worker.process.pid, worker.process.exitcode)
+            elif not self._closed and worker in self.workers:
                 worker.process.join(5)
                 _LOG.error("training worker %d (pid %s) ended with exit code %s; %d job(s) failed; starting a new "
                            "one", worker.index, worker.process.pid, worker.process.exitcode, len(worker.jobs))
