@@ -21,6 +21,7 @@ import asyncio
 import json
 import pathlib
 import re
+import threading
 import time
 
 import pytest
@@ -139,7 +140,11 @@ def batch(url: str, first: int) -> list[Session]:
     async def run() -> None:
         await asyncio.gather(*(_student(session) for session in sessions))
 
-    asyncio.run(run())
+    # In a thread of its own: Playwright's browser tests, earlier in the same pytest process, leave an event loop
+    # running in this one.
+    worker = threading.Thread(target=asyncio.run, args=(run(),), name="students")
+    worker.start()
+    worker.join()
     return sessions
 
 

@@ -294,7 +294,11 @@ class TrainingJob:
     # Called by the engine's Keras callback at the end of every epoch; returns False to stop training.
     def on_epoch_end(self, epoch: int, results: dict[str, float], engine, fit_loss: float = 0.0) -> bool:
         losses = (results["loss"], results["test_loss"], fit_loss)
-        self._publish(epoch, results, engine)
+        with self._condition:
+            state = self._state
+            last = (epoch >= state.epoch_limit or state.pause_requested or state.stop_requested
+                    or (state.epochs_budget is not None and state.epochs_budget <= 1))
+        self._publish(epoch, results, engine, force=last)  # a run that pauses or ends here shows this epoch
         if not all(math.isfinite(value) for value in losses):
             with self._condition:
                 rate = self._state.learning_rate
@@ -355,16 +359,25 @@ class TrainingJob:
         return True
 
     def _publish(self, epoch: int, results: dict[str, float], engine, force: bool = False) -> None:
+        """The epoch's record, and (at most every interval, unless forced) its weights in the same step: a page
+        that sees the epoch of a pause or the end also sees its weights."""
         now = time.monotonic()
         record = {"epoch": epoch, **results}
+        weights = None
+        if force or now - self._weights_time >= self.weights_interval:
+            weights, self._weights_time = engine.weights(), now
         with self._condition:
             record["learning_rate"] = self._state.learning_rate
             self._state.history.append(record)
+            if weights is not None:
+                self._state.weights, self._state.weights_epoch = weights, epoch
             window = self._state.rate_window
             window.append(now)
             if len(window) > 50:
                 del window[0]
-        self._publish_weights(engine, epoch, force=force)
+        if force or now - self._probe_time >= self.probe_interval:
+            self._probe_time = now
+            self._publish_probe(engine, epoch)
         with self._condition:
             self._condition.notify_all()
 

@@ -46,5 +46,11 @@ def _traced_variables(entry) -> list:
     except (KeyError, TypeError, IndexError, AttributeError, ValueError):
         return []
     graphs = {getattr(tensor, "graph", None) for tensor in tensors}
-    # A FuncGraph lists every variable read in it or in the graphs it contains (a while loop's body included).
-    return [variable for graph in graphs if graph is not None for variable in getattr(graph, "variables", ())]
+    variables = []
+    for graph in graphs:
+        try:
+            # A FuncGraph lists every variable read in it or in the graphs it contains (a while loop's body too).
+            variables.extend(getattr(graph, "variables", ()) if graph is not None else ())
+        except AssertionError:  # a graph of another job whose variables are gone already: not ours
+            continue
+    return variables
