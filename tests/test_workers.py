@@ -109,3 +109,20 @@ def test_the_web_process_serves_the_playground_page_without_importing_tensorflow
             "print(sorted(name for name in ('tensorflow', 'keras') if name in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_status_sent_before_the_pages_last_control_is_sent_again_once_the_worker_took_it():
+    """The page ignores a status published before the worker took its last control (Play right after a pause
+    must not be undone); the worker must then send the status again, or the page waits for it forever (Step
+    showed 'Pause' for good once in CI)."""
+    from playground.training.worker_process import Worker
+
+    job = TrainingJob(SPEC)
+    worker = Worker(connection=None, index=0, slice_seconds=0.05, trainer_capacity=None)
+    worker.jobs["j"], worker._sent["j"], worker._calls["j"] = job, {}, 1
+    first = worker.updates()
+    assert first[0]["status"] == Status.IDLE and first[0]["calls"] == 1
+    assert worker.updates() == []  # nothing changed: nothing sent
+    worker._calls["j"] = 2  # the worker took the page's next control; the job's status stayed the same
+    again = worker.updates()
+    assert again[0]["status"] == Status.IDLE and again[0]["calls"] == 2

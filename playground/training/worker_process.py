@@ -174,10 +174,15 @@ class Worker:
         for job_id, job in jobs:
             with self._lock:
                 sent, calls = self._sent.get(job_id), self._calls.get(job_id, 0)
-            fingerprint = job.fingerprint()
+            fingerprint = (job.fingerprint(), calls)
             if sent is None or sent.get("fingerprint") == fingerprint:
                 continue
             sent["fingerprint"] = fingerprint
+            if sent.get("calls") != calls:
+                # The web process takes no status from before its last control (RemoteJob._apply): once the
+                # worker has taken a new one, send the status again, numbered, even if it did not change.
+                sent.pop("status", None)
+                sent["calls"] = calls
             update = changes(job.snapshot(), sent)  # after reading `calls`: it reflects at least those
             if update:
                 update["id"], update["calls"] = job_id, calls
