@@ -51,7 +51,10 @@ def test_two_sessions_press_play_and_see_their_epochs_without_errors():
     assert report["updates_per_s_min"] <= report["updates_per_s_mean"]
     assert report["play_to_first_epoch_p50_s"] <= report["play_to_first_epoch_p95_s"]
     assert 0.5 <= report["fairness"] <= 1.0  # two sessions: Jain's index is at least 1/2
-    assert report["server_cpu_percent"] <= 100 * (os.cpu_count() or 1) + 10
+    # A sanity bound, not a measurement: over a 5 s window the worker processes' CPU, read from /proc at both ends
+    # of the window, once overshot the machine's cores by 5 % (210.5 % on 2 cores, CI); half a core more is still
+    # impossible unless the tree is counted twice.
+    assert report["server_cpu_percent"] <= 100 * (os.cpu_count() or 1) + 50
     assert report["server_rss_mb"] > 100  # the Streamlit process with TensorFlow loaded, not `make`
     assert report["seconds"] >= 5
 
