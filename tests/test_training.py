@@ -221,7 +221,7 @@ def test_snapshot_history_is_a_copy_while_the_thread_appends(job):
 
 
 def test_the_registry_reaps_a_job_nobody_polls():
-    registry = JobRegistry(idle_timeout=0.5, reap_interval=0.1)
+    registry = JobRegistry(idle_timeout=2.0, reap_interval=0.1)  # the poller polls every 0.05 s: 2 s holds on a loaded CI machine
     try:
         polled = registry.create(FAST)
         forgotten = registry.create(FAST)
