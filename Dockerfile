@@ -29,7 +29,7 @@ COPY playground /tmp/build/playground
 RUN pip install --no-deps /tmp/build && rm -rf /tmp/build
 
 WORKDIR /app
-COPY app.py ./
+COPY app.py serve.py ./
 COPY app_pages ./app_pages
 COPY .streamlit ./.streamlit
 
@@ -45,4 +45,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).status != 200)"]
 
 # `make run`'s command: only the address and the port on the command line, every other setting in the config.
-CMD ["python", "-m", "streamlit", "run", "app.py", "--server.address", "0.0.0.0", "--server.port", "8501"]
+CMD ["python", "-m", "streamlit", "run", "serve.py", "--server.address", "0.0.0.0", "--server.port", "8501"]

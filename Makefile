@@ -42,7 +42,7 @@ nginx:
 # Every other server setting lives in .streamlit/config.toml; the tests and benchmarks serve with this very
 # recipe (bench/server.py), so a setting cannot differ between what users get and what is tested.
 run: $(VENV)/.installed-run
-	$(BIN)/python -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+	$(BIN)/python -m streamlit run serve.py --server.address $(HOST) --server.port $(PORT)
 
 # REPLICAS replicas, each served as `make run` serves the app, behind nginx with deploy/nginx.conf on
 # http://127.0.0.1:8500 (PORT=...); Ctrl-C or SIGTERM stops them all. deploy/serve_replicas.py does the work.

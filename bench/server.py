@@ -1,4 +1,4 @@
-"""Start `streamlit run app.py` on 127.0.0.1 for browser tests and benchmarks, and Debian's Chromium for them."""
+"""Start the app (`make run`: `streamlit run serve.py`) on 127.0.0.1 for browser tests and benchmarks, and Debian's Chromium for them."""
 
 from __future__ import annotations
 

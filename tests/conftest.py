@@ -13,7 +13,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 @pytest.fixture(scope="session")
 def app_url():
-    """`streamlit run app.py` bound to 127.0.0.1 on a free port, for the browser tests."""
+    """The app as `make run` serves it (`streamlit run serve.py`: app.py plus the live channel), bound to
+    127.0.0.1 on a free port, for the browser tests."""
     ARTIFACTS.mkdir(exist_ok=True)
     with streamlit_server(ARTIFACTS / "streamlit.log") as url:
         yield url

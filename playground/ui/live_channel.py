@@ -1,0 +1,260 @@
+"""The live channel: a websocket route served beside Streamlit's own (``serve.py`` mounts it through ``st.App``)
+that carries one session's training snapshots to its page's live component, with no Streamlit script rerun per
+update.
+
+A page asks for a ``Ticket`` at each run (``ticket(source)``): a random token bound to the Streamlit session (and
+to the browser's XSRF cookie when it has one), handed to the page over the session's own websocket. The browser
+opens ``path?token=...``; the route looks the token up and sends what ``source.next_message(cursor)`` returns,
+at most ``messages_per_second()`` times a second. A job id is never accepted: only the token, which no other
+session ever sees, opens a channel. Without the route (AppTest, `streamlit run app.py`) ``ticket`` gives None and
+the page keeps refreshing its views with fragment reruns.
+
+Close codes the browser acts on: ``CLOSE_UNKNOWN`` (no such token: ask the page for a new ticket) and
+``CLOSE_ENDED`` (the session has no browser connection any more).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import math
+import secrets
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import Protocol
+
+from streamlit.runtime import Runtime
+
+ROUTE_PATH = "/_playground/live"
+CLOSE_UNKNOWN = 4401
+CLOSE_ENDED = 4410
+XSRF_COOKIE = "_streamlit_xsrf"
+# The whole server's budget of messages a second, shared by the open channels; each channel gets between
+# MIN_RATE and MAX_RATE (about the refresh rate a student notices; TensorFlow Playground draws ~54 a second).
+SERVER_MESSAGES_PER_SECOND = 900
+MAX_RATE = 30.0
+MIN_RATE = 2.0
+# A session without its browser connection for this long ends its channels (Streamlit keeps a disconnected
+# session for a while in case the browser comes back; a brief network hiccup should not end the channel).
+DISCONNECTED_GRACE_SECONDS = 5.0
+
+log = logging.getLogger("playground.live")
+
+
+class FrameSource(Protocol):
+    def next_message(self, cursor: dict) -> dict | None:
+        """What is new since ``cursor`` (updated in place) as one JSON-able message, or None."""
+
+
+@dataclass(frozen=True)
+class Ticket:
+    path: str  # the route: the browser connects to ws(s)://<host><path>?token=<token>
+    token: str
+
+
+@dataclass
+class _Entry:
+    session_id: str
+    browser: str | None  # the hash of the browser's XSRF cookie when the session had one
+    source: weakref.ref
+
+
+_lock = threading.Lock()
+_entries: dict[str, _Entry] = {}  # token -> entry
+_tokens: dict[str, str] = {}  # session id -> its token
+_served = False
+_open_channels = 0
+
+
+def routes() -> list:
+    """The routes to serve beside Streamlit's (``st.App(..., routes=live_channel.routes())``); serving them
+    turns the channel on for the pages of this process."""
+    from starlette.routing import WebSocketRoute
+
+    global _served
+    _served = True
+    return [WebSocketRoute(ROUTE_PATH, live_endpoint)]
+
+
+def available() -> bool:
+    """Whether this process serves the channel's route."""
+    return _served
+
+
+def browser_hash(cookie: str | None) -> str | None:
+    """What all tabs of one browser share: a hash of Streamlit's XSRF cookie (``session.browser_id``)."""
+    return hashlib.sha256(cookie.encode()).hexdigest()[:16] if isinstance(cookie, str) and cookie else None
+
+
+def ticket(source: FrameSource) -> Ticket | None:
+    """The running page's ticket for ``source``: see ``issue_ticket``."""
+    from playground.ui import session
+
+    return issue_ticket(source, session.session_id(), session.browser_id())
+
+
+def issue_ticket(source: FrameSource, session_id: str | None, browser: str | None) -> Ticket | None:
+    """The session's ticket for ``source`` (the same token for the session's whole life; the source may change),
+    or None when the channel is not served or there is no session."""
+    if not _served or not session_id:
+        return None
+    with _lock:
+        _forget_ended_sessions()
+        token = _tokens.get(session_id)
+        entry = _entries.get(token) if token else None
+        if entry is None:
+            token = secrets.token_urlsafe(24)
+            _tokens[session_id] = token
+            entry = _entries[token] = _Entry(session_id, browser, weakref.ref(source))
+        else:
+            entry.source = weakref.ref(source)
+    return Ticket(ROUTE_PATH, token)
+
+
+def revoke(session_id: str) -> None:
+    """Forget a session's token: its channels close at their next message."""
+    with _lock:
+        token = _tokens.pop(session_id, None)
+        if token:
+            _entries.pop(token, None)
+
+
+def _forget_ended_sessions() -> None:
+    """Drop the tokens of sessions Streamlit no longer has (closed, or past their reconnection window)."""
+    manager = _session_manager()
+    if manager is None:
+        return
+    for session_id in [sid for sid in _tokens if manager.get_session_info(sid) is None]:
+        _entries.pop(_tokens.pop(session_id), None)
+
+
+def _session_manager():
+    if not Runtime.exists():
+        return None
+    return getattr(Runtime.instance(), "_session_mgr", None)
+
+
+def _session_state(session_id: str) -> str:
+    """'active', 'disconnected' (kept for a while in case the browser comes back) or 'gone'."""
+    manager = _session_manager()
+    if manager is None:
+        return "active"
+    if manager.is_active_session(session_id):
+        return "active"
+    return "disconnected" if manager.get_session_info(session_id) is not None else "gone"
+
+
+def messages_per_second() -> float:
+    """Each channel's pace: the server's budget shared by the open channels, within [MIN_RATE, MAX_RATE]."""
+    return max(MIN_RATE, min(MAX_RATE, SERVER_MESSAGES_PER_SECOND / max(1, _open_channels)))
+
+
+def lookup(token: str, cookie: str | None) -> _Entry | None:
+    """The entry of a token presented with a browser's XSRF cookie: None for an unknown token, or for a token
+    of a session opened by another browser."""
+    with _lock:
+        entry = _entries.get(token) if token else None
+    if entry is None:
+        return None
+    if entry.browser is not None and not secrets.compare_digest(entry.browser, browser_hash(cookie) or ""):
+        return None
+    return entry
+
+
+async def live_endpoint(websocket) -> None:
+    """One browser's channel: accepted, then closed at once with CLOSE_UNKNOWN for a bad token (the browser can
+    read a close code only after the handshake), else the session's messages until it ends."""
+    global _open_channels
+    await websocket.accept()
+    entry = lookup(websocket.query_params.get("token", ""), websocket.cookies.get(XSRF_COOKIE))
+    if entry is None:
+        await websocket.close(code=CLOSE_UNKNOWN)
+        return
+    cursor: dict = {}
+    resync = asyncio.Event()
+    reader = asyncio.create_task(_read_requests(websocket, resync))
+    _open_channels += 1
+    try:
+        await _send_messages(websocket, entry, cursor, resync, reader)
+    finally:
+        _open_channels -= 1
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await reader
+
+
+async def _send_messages(websocket, entry: _Entry, cursor: dict, resync: asyncio.Event,
+                         reader: asyncio.Task) -> None:
+    disconnected_since = None
+    loop = asyncio.get_running_loop()
+    while not reader.done():  # the reader ends when the browser closes the channel
+        state = _session_state(entry.session_id)
+        if state == "active":
+            disconnected_since = None
+        else:
+            disconnected_since = disconnected_since or loop.time()
+            if state == "gone" or loop.time() - disconnected_since > DISCONNECTED_GRACE_SECONDS:
+                await _close(websocket, CLOSE_ENDED)
+                return
+        with _lock:
+            current = _entries.get(_tokens.get(entry.session_id, ""))
+        source = entry.source() if current is entry else None
+        if source is None:
+            await _close(websocket, CLOSE_UNKNOWN)  # revoked, or the page's state is gone: ask for a new ticket
+            return
+        if resync.is_set():
+            resync.clear()
+            cursor.clear()
+        if state == "active":
+            try:
+                message = source.next_message(cursor)
+            except Exception:  # noqa: BLE001 - one page's bad frame must not end the server's loop
+                log.exception("live channel: building a message failed")
+                await _close(websocket, 1011)
+                return
+            if message is not None:
+                try:
+                    await websocket.send_text(encode(message))
+                except Exception:  # noqa: BLE001 - the browser went away mid-send
+                    return
+        await asyncio.wait({reader}, timeout=1.0 / messages_per_second())  # or until the browser closes
+
+
+def encode(message: dict) -> str:
+    """Compact JSON; a NaN or infinite number (a diverged loss) becomes null, which the browser can parse."""
+    try:
+        return json.dumps(message, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(message), separators=(",", ":"), allow_nan=False)
+
+
+def _finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+async def _read_requests(websocket, resync: asyncio.Event) -> None:
+    """The browser's requests: ``{"resync": true}`` asks for a full message next. Ends when the browser
+    closes."""
+    while True:
+        try:
+            text = await websocket.receive_text()
+        except Exception:  # noqa: BLE001 - disconnected (or sent bytes): the channel ends
+            return
+        with contextlib.suppress(ValueError, AttributeError):
+            if json.loads(text).get("resync"):
+                resync.set()
+
+
+async def _close(websocket, code: int) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.close(code=code)

@@ -1,0 +1,11 @@
+"""The server's entry point (`make run` serves it with `streamlit run serve.py`): Streamlit serving app.py, plus
+the live channel's websocket route beside Streamlit's own (``playground.ui.live_channel``), through Streamlit's
+ASGI entry point ``st.App``. `streamlit run app.py` still serves the app, without the channel: the pages then
+refresh their live views with fragment reruns.
+"""
+
+import streamlit as st
+
+from playground.ui import live_channel
+
+app = st.App("app.py", routes=live_channel.routes())

@@ -1,0 +1,181 @@
+"""The live channel's websocket route, served by uvicorn as `make run` serves it (without Streamlit's routes):
+a session's token opens only its own messages, a job id or another browser's cookie opens nothing, resync sends a
+full message again, a revoked token or an ended session closes the channel with the code the browser acts on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+import websockets
+from starlette.applications import Starlette
+
+from playground.ui import live_channel
+from playground.ui.live_channel import CLOSE_ENDED, CLOSE_UNKNOWN, browser_hash, encode, issue_ticket
+
+XSRF = "2|abc|def|123"  # a browser's _streamlit_xsrf cookie
+
+
+class CountingSource:
+    """A stand-in for a page's frames: a full message on an empty cursor, then one new count per call."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def next_message(self, cursor: dict) -> dict | None:
+        full = not cursor
+        cursor["count"] = cursor.get("count", 0) + 1
+        return {"source": self.name, "count": cursor["count"], "full": full}
+
+
+@pytest.fixture(scope="module")
+def channel_url():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(Starlette(routes=live_channel.routes()), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"ws://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def receive(url: str, token: str, count: int, *, cookie: str | None = XSRF, after=None) -> tuple[list, int | None]:
+    """Up to ``count`` messages from the channel (``after(ws, messages)`` may act after each), and the close
+    code if the server closed it."""
+
+    async def run():
+        headers = {"Cookie": f"_streamlit_xsrf={cookie}"} if cookie else None
+        messages = []
+        async with websockets.connect(f"{url}{live_channel.ROUTE_PATH}?token={token}",
+                                      additional_headers=headers) as ws:
+            try:
+                while len(messages) < count:
+                    messages.append(json.loads(await asyncio.wait_for(ws.recv(), 10)))
+                    if after:
+                        await after(ws, messages)
+            except websockets.ConnectionClosed as closed:
+                return messages, closed.rcvd.code if closed.rcvd else None
+        return messages, None
+
+    return asyncio.run(run())
+
+
+@pytest.fixture
+def sessions():
+    """Two sessions' sources and tickets; their tokens are forgotten afterwards."""
+    sources = {"a": CountingSource("a"), "b": CountingSource("b")}
+    tickets = {name: issue_ticket(source, f"session-{name}", browser_hash(XSRF)) for name, source in sources.items()}
+    yield sources, tickets
+    for name in sources:
+        live_channel.revoke(f"session-{name}")
+
+
+def test_a_token_opens_its_own_sessions_messages_only(channel_url, sessions):
+    _, tickets = sessions
+    assert tickets["a"].token != tickets["b"].token
+    messages, code = receive(channel_url, tickets["a"].token, 3)
+    assert [message["source"] for message in messages] == ["a", "a", "a"]
+    assert [message["count"] for message in messages] == [1, 2, 3]
+    assert code is None
+    assert {message["source"] for message in receive(channel_url, tickets["b"].token, 2)[0]} == {"b"}
+
+
+@pytest.mark.parametrize("token", ["", "session-a", "not-a-token"])
+def test_an_unknown_token_or_a_session_id_is_refused(channel_url, sessions, token):
+    messages, code = receive(channel_url, token, 1)
+    assert messages == [] and code == CLOSE_UNKNOWN
+
+
+def test_a_token_from_another_browser_is_refused(channel_url, sessions):
+    _, tickets = sessions
+    assert receive(channel_url, tickets["a"].token, 1, cookie="2|other|browser|1") == ([], CLOSE_UNKNOWN)
+    assert receive(channel_url, tickets["a"].token, 1, cookie=None) == ([], CLOSE_UNKNOWN)
+
+
+def test_the_same_session_keeps_its_token_and_takes_a_new_source(channel_url, sessions):
+    sources, tickets = sessions
+    replacement = CountingSource("a2")
+    again = issue_ticket(replacement, "session-a", browser_hash(XSRF))
+    assert again == tickets["a"]
+    assert receive(channel_url, again.token, 1)[0][0]["source"] == "a2"
+
+
+def test_resync_makes_the_next_message_full(channel_url, sessions):
+    _, tickets = sessions
+
+    async def ask_resync(ws, messages):
+        if len(messages) == 2:
+            await ws.send(json.dumps({"resync": True}))
+
+    messages, _ = receive(channel_url, tickets["a"].token, 6, after=ask_resync)
+    fulls = [message["full"] for message in messages]
+    assert fulls[0] is True and fulls[1] is False
+    assert fulls[2:].count(True) == 1  # the first message after the request is full again
+
+
+def test_a_revoked_token_closes_its_channel(channel_url, sessions):
+    _, tickets = sessions
+
+    async def revoke_after_one(ws, messages):
+        live_channel.revoke("session-a")
+
+    messages, code = receive(channel_url, tickets["a"].token, 5, after=revoke_after_one)
+    assert len(messages) <= 2 and code == CLOSE_UNKNOWN
+
+
+def test_an_ended_session_closes_its_channel(channel_url, sessions, monkeypatch):
+    _, tickets = sessions
+    monkeypatch.setattr(live_channel, "_session_state", lambda session_id: "gone")
+    assert receive(channel_url, tickets["a"].token, 1) == ([], CLOSE_ENDED)
+
+
+def test_a_page_whose_state_is_gone_gets_unknown(channel_url):
+    ticket = issue_ticket(CountingSource("gone"), "session-c", None)  # the only reference: collected at once
+    assert receive(channel_url, ticket.token, 1, cookie=None) == ([], CLOSE_UNKNOWN)
+    live_channel.revoke("session-c")
+
+
+def test_without_the_route_there_is_no_ticket(monkeypatch):
+    monkeypatch.setattr(live_channel, "_served", False)
+    assert issue_ticket(CountingSource("x"), "session-x", None) is None
+
+
+def test_no_session_no_ticket(channel_url):
+    assert issue_ticket(CountingSource("x"), None, None) is None
+
+
+def test_the_pace_is_shared_within_bounds(monkeypatch):
+    monkeypatch.setattr(live_channel, "_open_channels", 1)
+    assert live_channel.messages_per_second() == live_channel.MAX_RATE
+    monkeypatch.setattr(live_channel, "_open_channels", 10_000)
+    assert live_channel.messages_per_second() == live_channel.MIN_RATE
+
+
+def test_non_finite_numbers_become_null():
+    assert json.loads(encode({"loss": float("nan"), "history": [[1, float("inf")]], "epoch": 3})) == {
+        "loss": None, "history": [[1, None]], "epoch": 3}
+
+
+def test_a_failing_source_closes_its_own_channel_only(channel_url, sessions):
+    class Broken:
+        def next_message(self, cursor):
+            raise RuntimeError("bad frame")
+
+    broken = Broken()
+    ticket = issue_ticket(broken, "session-broken", None)
+    assert receive(channel_url, ticket.token, 1, cookie=None) == ([], 1011)
+    live_channel.revoke("session-broken")
+    _, tickets = sessions
+    assert receive(channel_url, tickets["b"].token, 1)[0][0]["source"] == "b"
