@@ -179,3 +179,10 @@ def test_a_failing_source_closes_its_own_channel_only(channel_url, sessions):
     live_channel.revoke("session-broken")
     _, tickets = sessions
     assert receive(channel_url, tickets["b"].token, 1)[0][0]["source"] == "b"
+
+
+def test_the_switch_turns_the_route_off(monkeypatch):
+    monkeypatch.setenv(live_channel.CHANNEL_SWITCH, "off")
+    monkeypatch.setattr(live_channel, "_served", False)
+    assert live_channel.routes() == []
+    assert not live_channel.available()

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import secrets
 import threading
 import weakref
@@ -33,6 +34,7 @@ ROUTE_PATH = "/_playground/live"
 CLOSE_UNKNOWN = 4401
 CLOSE_ENDED = 4410
 XSRF_COOKIE = "_streamlit_xsrf"
+CHANNEL_SWITCH = "PLAYGROUND_LIVE_CHANNEL"
 # The whole server's budget of messages a second, shared by the open channels; each channel gets between
 # MIN_RATE and MAX_RATE (about the refresh rate a student notices; TensorFlow Playground draws ~54 a second).
 SERVER_MESSAGES_PER_SECOND = 900
@@ -72,10 +74,13 @@ _open_channels = 0
 
 def routes() -> list:
     """The routes to serve beside Streamlit's (``st.App(..., routes=live_channel.routes())``); serving them
-    turns the channel on for the pages of this process."""
+    turns the channel on for the pages of this process. ``PLAYGROUND_LIVE_CHANNEL=off`` serves none: the pages
+    refresh with fragment reruns (bench/ui.py measures both ways)."""
     from starlette.routing import WebSocketRoute
 
     global _served
+    if os.environ.get(CHANNEL_SWITCH, "").lower() in ("off", "0", "false", "no"):
+        return []
     _served = True
     return [WebSocketRoute(ROUTE_PATH, live_endpoint)]
 
