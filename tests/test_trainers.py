@@ -139,3 +139,20 @@ def test_a_paused_or_finished_job_exports_its_own_model_from_a_shared_trainer(pa
         np.testing.assert_array_equal(published, now)
     mine.stop()
     mine.close()
+
+
+def test_a_trainer_warmed_up_ahead_gives_the_history_of_a_fresh_one_without_tracing_again():
+    """A worker compiles an idle job's trainer ahead of Play (engine.warm_up, one throwaway epoch): the job
+    then builds and traces nothing, and its history is the one it gets on a fresh trainer."""
+    from playground.training.engine import warm_up
+
+    fresh = history_of(SPEC)
+    trainers = TrainerCache()
+    dataset = load_data(SPEC).dataset
+    assert warm_up(SPEC, dataset, trainers, probe_inputs=np.zeros((4, dataset.input_count), np.float32))
+    assert not warm_up(SPEC, dataset, trainers)  # built already
+    traces = trainers.trace_count()
+    assert trainers.built == 1 and traces >= 1
+    jobs = run_together([SPEC], trainers, Turnstile())
+    assert trainers.built == 1 and trainers.trace_count() == traces
+    assert [dict(record) for record in jobs[0].snapshot().history] == fresh

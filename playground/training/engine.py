@@ -171,3 +171,28 @@ class _PublishEachEpoch(keras.callbacks.Callback):
         fit_loss = float(logs.get("loss", 0.0))
         if not self.listener.on_epoch_end(epoch + 1, results, self.engine, fit_loss):
             self.model.stop_training = True
+
+
+class _OneEpoch:
+    def on_epoch_end(self, epoch: int, results: dict[str, float], engine: Engine, fit_loss: float) -> bool:
+        return False
+
+
+def warm_up(spec: RunSpec, dataset: Dataset, trainers: TrainerCache, probe_inputs: np.ndarray | None = None) -> bool:
+    """Build and compile the trainer of ``spec`` ahead of its first Play, if ``trainers`` has none: one
+    throwaway epoch traces and compiles the training step, and the evaluation and probes are traced too. A job
+    that comes later finds the trainer built and starts from its seeded initial weights (the throwaway epoch
+    leaves nothing behind: the trainer is no longer fresh, so every job loads its own state). Call it holding
+    the worker's turn. Returns whether it built one."""
+    if trainers.has(spec, dataset):
+        return False
+    engine = Engine(spec, dataset, trainers)
+    try:
+        engine.evaluate()
+        engine.fit(_OneEpoch())
+        if probe_inputs is not None:
+            engine.probe(probe_inputs)
+        engine.test_outputs()
+    finally:
+        engine.close()
+    return True

@@ -212,6 +212,10 @@ class TrainerCache:
             self._evict_locked()
         return trainer, True
 
+    def has(self, spec: RunSpec, dataset: Dataset) -> bool:
+        with self._lock:
+            return trainer_key(spec, dataset) in self._trainers
+
     def _evict_locked(self) -> None:
         idle = [key for key, trainer in self._trainers.items() if not len(trainer.users)]
         for key in idle[:max(0, len(idle) - self.capacity)]:

@@ -21,6 +21,10 @@ import time
 import numpy as np
 
 PUBLISH_INTERVAL = 0.05  # seconds between two batches of updates
+# A new job left idle this long gets its trainer built and compiled ahead of its first Play (when the worker has
+# none for its architecture): the student who settles on a network finds it ready. Not at once: a student
+# dragging a slider through five networks should not compile all five.
+WARM_AFTER_SECONDS = 1.0
 WORKER_NICENESS = 10  # lower CPU priority than the web process (see serve)
 CONTROLS = frozenset({"start", "pause", "resume", "step", "stop", "set_learning_rate", "set_epoch_limit",
                       "set_patience"})
@@ -132,6 +136,28 @@ class Worker:
         with self._lock:
             self.jobs[job_id] = job
             self._sent[job_id] = {}
+        if not self.trainers.has(spec, job.dataset):
+            timer = threading.Timer(WARM_AFTER_SECONDS, self._warm, args=(job_id,))
+            timer.daemon = True
+            timer.start()
+
+    def _warm(self, job_id: str) -> None:
+        """Compile the trainer of a job still idle (``engine.warm_up``), in a turn of its own like any job."""
+        from playground.training.engine import warm_up
+        from playground.training.snapshot import Status
+
+        job = self._job(job_id)
+        if job is None or job.status != Status.IDLE or self.trainers.has(job.spec, job.dataset):
+            return
+        token = object()
+        self.turns.acquire(token)
+        try:
+            if self._job(job_id) is not None and not self._closed.is_set():
+                warm_up(job.spec, job.dataset, self.trainers, job.probe_inputs)
+        except Exception:  # noqa: BLE001 - the job builds its own trainer when it starts, and reports any error
+            _LOG.exception("worker %d could not warm up job %s", self.index, job_id)
+        finally:
+            self.turns.release(token)
 
     def _job(self, job_id: str):
         with self._lock:
