@@ -1,7 +1,8 @@
 """The Playground page: controls, transport, live views, sharing and exports.
 
 Thin: widgets in, library calls, drawing out. The training runs in the library's background thread; this page
-reads snapshots of it, refreshing the live views up to 5 times a second while it trains (less often when the server is busy) and not at all when idle.
+reads snapshots of it: the live views are drawn in the browser from frames sent over the live channel, or, without
+the channel, refreshed up to 5 times a second by a fragment while it trains (less often when the server is busy).
 """
 
 import streamlit as st
@@ -92,10 +93,20 @@ def playground_page() -> None:
             st.rerun()  # more (or fewer) runs train on the server now: refresh at the pace it can serve
 
     # The options above the views are drawn here, once: only the views re-run while training (style.py's grid
-    # puts each option above its view).
+    # puts each option above its view). With the live channel the views are drawn in the browser and updated
+    # over it (no fragment reruns); without it (AppTest, `streamlit run app.py`, a channel that never opened)
+    # the fragment refreshes them.
+    ticket = live.channel_ticket()
     with st.container(key="live_area"):
-        live.render_view_options(controller, loaded.dataset)
-        live_views()
+        if ticket is not None:
+            sizes = live.sizes_for(presenting)
+            live.render_view_options(controller, loaded.dataset, points=False, output_pixels=sizes.output,
+                                     curve_width=sizes.curve_width)
+            live.render_live_component(controller, snapshot, controller.job().dataset, ticket, running=running,
+                                       presenting=presenting)
+        else:
+            live.render_view_options(controller, loaded.dataset)
+            live_views()
 
     @st.fragment(run_every=HEARTBEAT_SECONDS)
     def keep_job_alive() -> None:

@@ -19,8 +19,17 @@ import streamlit as st
 from playground.controller import GRID_RESOLUTION, PCA, PlaygroundController
 from playground.data.points import Dataset
 from playground.training.job import Snapshot, Status
+from playground.ui import live_channel, live_component
 from playground.views.curves import METRIC_LABELS, loss_figure
 from playground.views.live_drawings import LiveDrawings
+from playground.views.live_frames import (  # noqa: F401 - outputs_caught_up: the page's and tests' name for it
+    LiveFrames,
+    format_metric,
+    outputs_caught_up,
+    status_text,
+    training,
+)
+from playground.views.live_scene import build_scene, sizes_for
 
 # The output picture and the loss chart have fixed sizes in CSS pixels: nothing around them moves when they are
 # redrawn.
@@ -28,33 +37,9 @@ BOUNDARY_PIXELS = 250
 CURVE_WIDTH = 270
 CURVE_HEIGHT = 300
 DRAWINGS = "live_drawings"  # the session's LiveDrawings in st.session_state
-
-STATUS_TEXT = {
-    Status.IDLE: "Ready: press Play to train, or Step for one epoch.",
-    Status.STARTING: "Starting: building the Keras model…",
-    Status.RUNNING: "Training…",
-    Status.PAUSED: "Paused.",
-    Status.FINISHED: "Finished",
-    Status.STOPPED: "Stopped.",
-}
-
-
-def outputs_caught_up(snapshot: Snapshot) -> bool:
-    """Whether the snapshot's outputs (probe, test split) are of its last epoch, or never will be. A page that
-    redraws once when a run pauses or ends waits for this: the job publishes the outputs of the last epoch just
-    after it says it finished, and a redraw in between would show older ones until the next run."""
-    return snapshot.probe_epoch >= snapshot.epoch or not snapshot.history or snapshot.status == Status.FAILED
-
-
-def format_metric(metric: str, value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.1%}" if metric == "accuracy" else f"{value:.3f}"
-
-
-def training(snapshot: Snapshot) -> bool:
-    return snapshot.status in (Status.STARTING, Status.RUNNING)
-
+FRAMES = "live_frames"  # the session's LiveFrames (the live channel's source) in st.session_state
+SCENE = "live_scene"  # the last scene built, and what it was built from
+CHANNEL_FAILED = "live_channel_failed"  # the component said its channel never opened: refresh the fragment instead
 
 class ViewOptions(NamedTuple):
     show_test: bool = False
@@ -72,21 +57,25 @@ def drawings() -> LiveDrawings:
     return found
 
 
-def render_view_options(controller: PlaygroundController, dataset: Dataset) -> None:
+def render_view_options(controller: PlaygroundController, dataset: Dataset, *, points: bool = True,
+                        output_pixels: int = BOUNDARY_PIXELS, curve_width: int = CURVE_WIDTH) -> None:
     """The output view's and the loss curve's options, drawn outside the live fragment: they change only when
-    clicked, which re-runs the whole page and this, so the fragment finds their values with the drawings."""
-    with st.container(key="output_options", width=BOUNDARY_PIXELS):
+    clicked, which re-runs the whole page and this, so the fragment finds their values with the drawings.
+    ``points``: send the style sheet drawing the data points (the fragment's views; the component draws its own)."""
+    with st.container(key="output_options", width=output_pixels):
         with st.container(horizontal=True, gap="small"):
             show_test = st.toggle("Show test data", key="show_test")
             discretize = st.toggle("Discretize output", key="discretize")
         render_plane_choice(controller, dataset)
-    with st.container(key="curve_options", width=CURVE_WIDTH, horizontal=True, gap="small",
+    with st.container(key="curve_options", width=curve_width, horizontal=True, gap="small",
                       vertical_alignment="bottom"):
         log_scale = st.toggle("Log scale", key="log_scale")
         smoothing = st.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="smoothing", width=150,
                               help="Exponential smoothing of the curves.")
     views = drawings()
     views.options = ViewOptions(show_test, discretize, log_scale, smoothing)
+    if not points:
+        return
     plane = None if dataset.is_2d else controller.plane()
     points = views.points_css(controller.spec, dataset, show_test=show_test, plane=plane,
                               plane_points=None if plane is None else controller.plane_points())
@@ -111,15 +100,6 @@ def render_live_views(controller: PlaygroundController, snapshot: Snapshot, data
     render_alerts(snapshot)
     if not training(snapshot):
         render_curve_chart(snapshot, log_scale=options.log_scale, smoothing=options.smoothing)
-
-
-def status_text(snapshot: Snapshot) -> str:
-    text = STATUS_TEXT.get(snapshot.status, str(snapshot.status))
-    if snapshot.status == Status.FINISHED:
-        text = f"Finished: {snapshot.message}."
-    if snapshot.status == Status.RUNNING and snapshot.epochs_per_second:
-        text = f"Training… {snapshot.epochs_per_second:,.0f} epochs/s"
-    return text
 
 
 def status_html(snapshot: Snapshot) -> str:
@@ -194,11 +174,68 @@ def curve_html(views: LiveDrawings, snapshot: Snapshot, *, log_scale: bool, smoo
                             height=CURVE_HEIGHT)
 
 
-def render_curve_chart(snapshot: Snapshot, *, log_scale: bool, smoothing: float) -> None:
+def render_curve_chart(snapshot: Snapshot, *, log_scale: bool, smoothing: float, width: int = CURVE_WIDTH,
+                       height: int = CURVE_HEIGHT) -> None:
     """Not training: Plotly's interactive chart (hover for values, zoom), drawn once, with the SVG chart's axes,
     lines and legend."""
     figure = loss_figure(snapshot.history, snapshot.metric, log_scale=log_scale, smoothing=smoothing,
-                         height=CURVE_HEIGHT)
+                         height=height)
     # With the width in the layout, a chart mounted anew is drawn at once at its size (no blink).
-    figure.update_layout(width=CURVE_WIDTH)
-    st.plotly_chart(figure, key="loss_curve", config={"displayModeBar": False}, width=CURVE_WIDTH)
+    figure.update_layout(width=width)
+    st.plotly_chart(figure, key="loss_curve", config={"displayModeBar": False}, width=width)
+
+
+# ---- the views drawn in the browser (the live component, fed by the live channel) ---------------------------
+def frames() -> LiveFrames:
+    """The session's frames: the live channel's source (it holds them weakly: the session state keeps them)."""
+    found = st.session_state.get(FRAMES)
+    if found is None:
+        found = st.session_state[FRAMES] = LiveFrames()
+    return found
+
+
+def channel_ticket() -> live_channel.Ticket | None:
+    """The session's ticket for the live channel, or None when the page refreshes its fragment instead: the
+    channel is not served (AppTest, `streamlit run app.py`) or the component said it never opened."""
+    if st.session_state.get(CHANNEL_FAILED):
+        return None
+    return live_channel.ticket(frames())
+
+
+def scene_of(controller: PlaygroundController, dataset: Dataset, *, running: bool, presenting: bool,
+             metric: str) -> dict:
+    """The scene of this page run, built again only when what it shows changed."""
+    options = drawings().options or ViewOptions()
+    plane = None if dataset.is_2d else controller.plane()
+    key = (controller.spec, options, presenting, running, metric)
+    found = st.session_state.get(SCENE)
+    if found is not None and found[0] == key and found[1] is dataset and found[2] is plane:
+        return found[3]
+    scene = build_scene(controller.spec, dataset, plane=plane,
+                        plane_points=None if plane is None else controller.plane_points(),
+                        show_test=options.show_test, discretize=options.discretize, log_scale=options.log_scale,
+                        smoothing=options.smoothing, presenting=presenting, training=running, metric=metric)
+    st.session_state[SCENE] = (key, dataset, plane, scene)
+    return scene
+
+
+def render_live_component(controller: PlaygroundController, snapshot: Snapshot, dataset: Dataset,
+                          ticket: live_channel.Ticket, *, running: bool, presenting: bool) -> None:
+    """The live views drawn in the browser: the scene and a full first frame now, the next frames over the
+    channel. Not training: Plotly's interactive loss chart beside them, as the fragment's views have."""
+    scene = scene_of(controller, dataset, running=running, presenting=presenting, metric=snapshot.metric)
+    source = frames()
+    job = controller.job()
+    plane = None if dataset.is_2d else controller.plane()
+    source.set_context(job.snapshot, controller.spec, dataset, scene, plane=plane, training=running,
+                       note_source=controller.load_note)
+    options = drawings().options or ViewOptions()
+    with st.container():  # a block without a key, as the fragment's: the page's grid places what it holds
+        failed = live_component.render(scene, source.next_message({}), ticket)
+        if not running:
+            sizes = sizes_for(presenting)
+            render_curve_chart(snapshot, log_scale=options.log_scale, smoothing=options.smoothing,
+                               width=sizes.curve_width, height=sizes.curve_height)
+    if failed:
+        st.session_state[CHANNEL_FAILED] = True
+        st.rerun()

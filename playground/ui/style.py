@@ -35,6 +35,7 @@ div:has(> .st-key-live_area) { container-type: inline-size; }
 .st-key-live_area .stVerticalBlock:not([class*="st-key-"]) > .stElementContainer { grid-column: 1 / -1; order: -1; }
 .pg-live > .pg-status, .pg-live > .pg-status-line { grid-column: 1 / -1; order: -2; }
 .pg-live > .pg-status-line { margin: -0.75rem 0 0; }
+.pg-live > .pg-alert, .pg-live > .pg-note { grid-column: 1 / -1; order: -1; }
 .pg-live > .pg-network { grid-column: 1; grid-row: span 2; order: 1; }
 .st-key-live_area > div:has(> .st-key-output_options) { grid-column: 2; order: 2; }
 .st-key-live_area > div:has(> .st-key-curve_options) { grid-column: 3; order: 3; }
@@ -42,6 +43,14 @@ div:has(> .st-key-live_area) { container-type: inline-size; }
 .pg-live > .pg-curve,
 .st-key-live_area .stVerticalBlock:not([class*="st-key-"]) > .stElementContainer:has(.stPlotlyChart) {
   grid-column: 3; order: 5; }
+.st-key-live_area:has(.pg-wide-network) .pg-live > .pg-network { grid-column: 1 / -1; grid-row: auto; order: 0; }
+.st-key-live_area:has(.pg-wide-network) { grid-template-columns: minmax(0, 1fr) 250px 270px minmax(0, 1fr); }
+.st-key-live_area:has(.pg-wide-network) > div:has(> .st-key-output_options),
+.st-key-live_area:has(.pg-wide-network) .pg-live > .pg-output { grid-column: 2; }
+.st-key-live_area:has(.pg-wide-network) > div:has(> .st-key-curve_options),
+.st-key-live_area:has(.pg-wide-network) .pg-live > .pg-curve,
+.st-key-live_area:has(.pg-wide-network) .stVerticalBlock:not([class*="st-key-"]) > .stElementContainer:has(.stPlotlyChart) {
+  grid-column: 3; }
 @container (max-width: 780px) {
   .st-key-live_area { grid-template-columns: 250px minmax(270px, 1fr); }
   .pg-live > .pg-network { grid-column: 1 / -1; grid-row: auto; }
@@ -66,6 +75,7 @@ PRESENTATION_CSS = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
 html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
 .pg-epoch { font-size: 2.8rem; }
+.st-key-live_area:has(.pg-presenting) { grid-template-columns: minmax(0, 1fr) 300px 320px; }
 [data-testid="stMetricValue"], .pg-metric-value { font-size: 2.1rem; }
 [data-testid="stMetricLabel"] p, [data-testid="stCaptionContainer"] p, .pg-metric-label, .pg-live .pg-caption {
   font-size: 1.05rem; }

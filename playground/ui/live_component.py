@@ -1,0 +1,42 @@
+"""The Playground page's live views as a custom component (Streamlit's components v2, not isolated: its elements
+are in the page's DOM, where the page's grid places them and tests find them). The views are drawn in the browser
+(``live_component/live.js`` and ``live.css``, shipped as package data) from a scene (``live_scene.build_scene``)
+and frames (``live_frames.LiveFrames.next_message``): the first frame rides with the scene, so the views are
+complete at once; the next ones come over the live channel (``live_channel``) without a script rerun.
+
+The component talks back through two values: the trigger ``run_ended`` (a run left the training state: the page
+re-runs once, to show Play instead of Pause and Plotly's chart) and the state ``channel_failed`` (the channel
+never opened: the page falls back to refreshing its fragment).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import streamlit as st
+
+from playground.ui.live_channel import Ticket
+
+KEY = "live_component"
+NAME = "playground.live_views"
+
+
+def _asset(name: str) -> str:
+    return resources.files("playground.ui").joinpath("live_component", name).read_text(encoding="utf-8")
+
+
+_component = st.components.v2.component(NAME, html="<div class='pg-live pg-live-component'></div>",
+                                        css=_asset("live.css"), js=_asset("live.js"), isolate_styles=False)
+
+
+def _ignore() -> None:
+    """The trigger re-runs the page by itself; nothing else to do."""
+
+
+def render(scene: dict, first_frame: dict | None, ticket: Ticket | None, key: str = KEY) -> bool:
+    """Mount (or update) the live views. Returns whether the component says its channel failed."""
+    data = {"scene": scene, "frame": first_frame,
+            "ticket": None if ticket is None else {"path": ticket.path, "token": ticket.token}}
+    result = _component(key=key, data=data, default={"channel_failed": False}, width="stretch",
+                        on_channel_failed_change=_ignore, on_run_ended_change=_ignore)
+    return bool(getattr(result, "channel_failed", False))

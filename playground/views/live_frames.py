@@ -1,0 +1,309 @@
+"""The moving half of the Playground page's live views, as compact messages for the browser: what changed in a
+run's snapshot since a connection's last message (``LiveFrames.next_message``), drawn on the page's scene
+(``live_scene``) by the live component.
+
+One ``LiveFrames`` per session. The page's script thread sets its context at each page run (``set_context``:
+one immutable object, replaced at once); the live channel's thread calls ``next_message(cursor)`` up to 30 times
+a second per open page, so a message that finds nothing new costs a snapshot and a few comparisons, and what it
+encodes (weights, neuron and output grids) is encoded once per snapshot object (``is``) and shared by every
+connection of the session.
+
+Encodings: arrays are base64 strings of little-endian typed arrays: float32 for the drawn links' weights (layout
+order) and the nodes' biases (layout order, NaN for inputs); uint8 levels for the grids, the indices into the
+scene's palette that ``boundary.scale_levels`` gives (the output view: ``output_view.output_picture_uri``'s
+pixels; each drawn hidden neuron: ``THUMBNAIL_CELLS``² of ``live_diagram``'s sampled levels), and for classes
+the winning class and its confidence (0-255) of ``boundary.class_colors``. History records are
+``[epoch, loss, test_loss, metric, test_metric]`` with None for NaN.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from playground.training.snapshot import Snapshot, Status
+from playground.views.boundary import (
+    BOUNDED_ACTIVATIONS,
+    PALETTE_LEVELS,
+    levels_into,
+    neuron_scales,
+    sample_cells,
+    to_colour_range,
+    undecided_output,
+)
+from playground.views.curves import METRIC_LABELS
+from playground.views.live_scene import (
+    GRID_RESOLUTION,
+    THUMBNAIL_CELLS,
+    hidden_nodes,
+    hidden_samples,
+    link_blocks,
+)
+from playground.views.network_layout import NetworkLayout, weights_fit
+
+STATUS_TEXT = {
+    Status.IDLE: "Ready: press Play to train, or Step for one epoch.",
+    Status.STARTING: "Starting: building the Keras model…",
+    Status.RUNNING: "Training…",
+    Status.PAUSED: "Paused.",
+    Status.FINISHED: "Finished",
+    Status.STOPPED: "Stopped.",
+}
+TRAINING = (Status.STARTING, Status.RUNNING)
+
+
+def training(snapshot: Snapshot) -> bool:
+    return snapshot.status in TRAINING
+
+
+def status_text(snapshot: Snapshot) -> str:
+    text = STATUS_TEXT.get(snapshot.status, str(snapshot.status))
+    if snapshot.status == Status.FINISHED:
+        text = f"Finished: {snapshot.message}."
+    if snapshot.status == Status.RUNNING and snapshot.epochs_per_second:
+        text = f"Training… {snapshot.epochs_per_second:,.0f} epochs/s"
+    return text
+
+
+def format_metric(metric: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1%}" if metric == "accuracy" else f"{value:.3f}"
+
+
+def outputs_caught_up(snapshot: Snapshot) -> bool:
+    """Whether the snapshot's outputs (probe, test split) are of its last epoch, or never will be."""
+    return snapshot.probe_epoch >= snapshot.epoch or not snapshot.history or snapshot.status == Status.FAILED
+
+
+def alert(snapshot: Snapshot) -> list[str] | None:
+    """[kind, text] of the page's alert: a diverged or failed run, or a loss that bounces."""
+    if snapshot.status == Status.DIVERGED:
+        return ["error", f"Diverged. {snapshot.message[0].upper()}{snapshot.message[1:]}."]
+    if snapshot.status == Status.FAILED:
+        return ["error", f"Training failed: {snapshot.message}. Press Reset to try again."]
+    if snapshot.warning:
+        return ["warning", snapshot.warning]
+    return None
+
+
+def status_block(snapshot: Snapshot, note: str = "") -> dict:
+    """The texts above the views, ready to show: the epoch, the losses and metric, the status line (none for a
+    diverged or failed run: its alert says it), the alert and the server's load note."""
+    last, metric = snapshot.last, snapshot.metric
+    values = [
+        ["Train loss", "–" if last is None else f"{last['loss']:.4f}"],
+        ["Test loss", "–" if last is None else f"{last['test_loss']:.4f}"],
+        [f"Test {METRIC_LABELS[metric]}", format_metric(metric, None if last is None else last[f"test_{metric}"])],
+    ]
+    line = "" if snapshot.status in (Status.DIVERGED, Status.FAILED) else status_text(snapshot)
+    return {"epoch": f"{snapshot.epoch:,}", "metrics": values, "line": line, "alert": alert(snapshot),
+            "note": note, "training": training(snapshot)}
+
+
+def b64(array: np.ndarray, dtype: str) -> str:
+    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
+
+
+def _number(value) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def history_rows(history: Sequence[dict], start: int, metric: str) -> list[list]:
+    keys = ("epoch", "loss", "test_loss", metric, f"test_{metric}")
+    return [[_number(record.get(key)) for key in keys] for record in history[start:]]
+
+
+# ---- grids -----------------------------------------------------------------------------------------------------
+def output_levels(output: np.ndarray, problem: str, *, discretize: bool = False) -> np.ndarray:
+    """The output on the grid as uint8: palette levels for binary and regression (the pixels of
+    ``output_picture_uri``); for classes the winning class then its confidence level (2 bytes a cell)."""
+    output = np.asarray(output)
+    if problem == "multiclass":
+        probabilities = np.nan_to_num(output.astype(np.float64))
+        winners = np.argmax(probabilities, axis=1)
+        count = probabilities.shape[1]
+        if discretize or count < 2:
+            confidence = np.full(len(probabilities), 255.0)
+        else:
+            chance = 1.0 / count
+            confidence = np.clip((probabilities.max(axis=1) - chance) / (1.0 - chance), 0.0, 1.0) * 255 + 0.5
+        return np.concatenate([winners.astype(np.uint8), confidence.astype(np.uint8)])
+    first = output.reshape(len(output), -1)[:, 0]
+    if discretize:
+        return np.where(first >= (0.5 if problem == "binary" else 0.0), PALETTE_LEVELS - 1, 0).astype(np.uint8)
+    half = (PALETTE_LEVELS - 1) / 2
+    scale, offset = (2 * half, 0.5) if problem == "binary" else (half, half + 0.5)
+    return levels_into(first.astype(np.float32), scale, offset)
+
+
+def neuron_levels(hidden_probe: Sequence[np.ndarray], samples: list[tuple[int, np.ndarray]],
+                  activations: Sequence[str]) -> np.ndarray:
+    """Each drawn hidden neuron's sampled grid as palette levels, one row per neuron in tile order (as
+    ``LiveDiagram.sprite``: bounded activations as they are, the others scaled per neuron)."""
+    blocks = []
+    for layer, flat in samples:
+        block = np.asarray(hidden_probe[layer - 1]).ravel()[flat]
+        activation = activations[layer - 1] if layer - 1 < len(activations) else None
+        if activation not in BOUNDED_ACTIVATIONS:
+            block = block / neuron_scales(block.T, activation)[:, None]
+        blocks.append(block)
+    block = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+    half = (PALETTE_LEVELS - 1) / 2
+    return levels_into(block.astype(np.float32), half, half + 0.5)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a page run tells the frames: where snapshots come from and how to encode them for its scene."""
+
+    snapshot_source: Callable[[], Snapshot | None]
+    scene_id: str
+    layout: NetworkLayout
+    layer_sizes: tuple[int, ...]
+    activations: tuple[str, ...]  # the hidden layers'
+    problem: str
+    discretize: bool = False
+    output_units: int = 1
+    colour_reference: np.ndarray | None = None  # a table's regression targets: the output is drawn on their range
+    drawable: bool = True  # the output view has a plane to draw
+    training: bool = False  # the page shows the run as training (its Pause button)
+    note_source: Callable[[Snapshot], str] | None = None
+    blocks: tuple = ()
+    samples: tuple = ()
+    bias_index: tuple = ()
+
+
+class _Encoded:
+    """One encoding and the object (``is``) and key it was made from; replaced as a whole (thread-safe reads)."""
+
+    def __init__(self):
+        self.entry: tuple = (None, None, None)
+
+    def get(self, source, key):
+        found, found_key, value = self.entry
+        return value if found is source and found_key == key else None
+
+    def put(self, source, key, value):
+        self.entry = (source, key, value)
+        return value
+
+
+class LiveFrames:
+    """One session's frames. ``set_context`` from the page, ``next_message`` from the live channel."""
+
+    def __init__(self):
+        self._context: Context | None = None
+        self._weights, self._grids = _Encoded(), _Encoded()
+        self._lock = threading.Lock()
+
+    @property
+    def context(self) -> Context | None:
+        return self._context
+
+    def set_context(self, snapshot_source: Callable[[], Snapshot | None], spec, dataset, scene: dict, *,
+                    plane=None, training: bool = False, note_source: Callable[[Snapshot], str] | None = None) -> None:
+        """The page's run: the source of snapshots, the spec and data it draws, and its scene (``build_scene``,
+        whose ``scene_id`` and discretize option the frames follow)."""
+        from playground.views.live_scene import layout_of
+
+        layout = layout_of(spec, dataset)
+        sizes = (dataset.input_count, *spec.layers, dataset.output_units)
+        node_index = [(node.layer, node.unit) for node in layout.nodes]
+        reference = dataset.labels_train() if spec.problem == "regression" and not dataset.is_2d else None
+        self._context = Context(
+            snapshot_source=snapshot_source, scene_id=scene["scene_id"], layout=layout, layer_sizes=sizes,
+            activations=tuple(spec.activations), problem=spec.problem, discretize=bool(scene.get("discretize")),
+            output_units=dataset.output_units, colour_reference=reference,
+            drawable=dataset.is_2d or plane is not None, training=training, note_source=note_source,
+            blocks=tuple(link_blocks(layout)),
+            samples=tuple(hidden_samples(layout, sample_cells(GRID_RESOLUTION, THUMBNAIL_CELLS))),
+            bias_index=tuple(node_index))
+
+    # ---- encodings (cached per snapshot object) -------------------------------------------------------------
+    def _weights_message(self, context: Context, weights) -> dict:
+        key = (context.layer_sizes,)
+        found = self._weights.get(weights, key)
+        if found is None:
+            if weights is None or not weights_fit(context.layer_sizes, weights):
+                found = {"links": None, "biases": None}
+            else:
+                links = np.concatenate([np.asarray(weights[2 * index]).ravel()[flat]
+                                        for index, flat in enumerate(context.blocks)])
+                biases = np.full(len(context.bias_index), np.nan, dtype=np.float32)
+                for position, (layer, unit) in enumerate(context.bias_index):
+                    if layer:
+                        biases[position] = weights[2 * layer - 1][unit]
+                found = {"links": b64(links, "<f4"), "biases": b64(biases, "<f4")}
+            found = self._weights.put(weights, key, found)
+        return found
+
+    def _grids_message(self, context: Context, probe) -> dict:
+        key = (context.layer_sizes, context.problem, context.discretize, context.activations,
+               id(context.colour_reference), context.drawable)
+        found = self._grids.get(probe, key)
+        if found is None:
+            found = self._grids.put(probe, key, self._encode_grids(context, probe))
+        return found
+
+    @staticmethod
+    def _encode_grids(context: Context, probe) -> dict:
+        cells = GRID_RESOLUTION * GRID_RESOLUTION
+        fits = probe is not None and len(probe) == len(context.layer_sizes) - 1 and len(probe[-1]) == cells
+        message: dict = {"output": None, "neurons": None}
+        if context.drawable:
+            output = probe[-1] if fits else undecided_output(context.problem, context.output_units, GRID_RESOLUTION)
+            if fits and context.colour_reference is not None:
+                output = to_colour_range(output, context.colour_reference)
+            message["output"] = b64(output_levels(output, context.problem, discretize=context.discretize), "u1")
+        if fits and context.samples and hidden_nodes(context.layout):
+            message["neurons"] = b64(neuron_levels(probe[:-1], list(context.samples), context.activations), "u1")
+        return message
+
+    # ---- messages -------------------------------------------------------------------------------------------
+    def next_message(self, cursor: dict) -> dict | None:
+        """What is new since ``cursor`` (what this connection last got; updated in place): a full message when
+        the cursor is empty or of another scene or job, else only what changed; None when nothing did."""
+        context = self._context
+        if context is None:
+            return None
+        snapshot = context.snapshot_source()
+        if snapshot is None:
+            return None
+        message: dict = {}
+        if cursor.get("scene") != context.scene_id or cursor.get("job") != snapshot.job_id:
+            cursor.clear()
+            cursor.update(scene=context.scene_id, job=snapshot.job_id)
+            message["full"] = True
+        note = context.note_source(snapshot) if context.note_source is not None else ""
+        status = status_block(snapshot, note)
+        if context.training and not status["training"] and outputs_caught_up(snapshot):
+            status["ended"] = f"{snapshot.job_id}:{snapshot.epoch}"
+        if status != cursor.get("status"):
+            cursor["status"] = message["status"] = status
+        history = snapshot.history
+        known = cursor.get("n", 0)
+        # A run's history only grows (a reset is another job): the last epoch sent tells a new run apart.
+        if known and (len(history) < known or history[known - 1].get("epoch") != cursor.get("last")):
+            known = 0
+            message["reset_history"] = True
+        if len(history) > known or message.get("full"):
+            message["history"] = history_rows(history, known, snapshot.metric)
+            if known == 0:
+                message["reset_history"] = True
+            cursor["n"], cursor["last"] = len(history), history[-1].get("epoch") if history else None
+        if snapshot.weights is not cursor.get("weights", False):
+            cursor["weights"] = snapshot.weights
+            message["weights"] = {"epoch": snapshot.weights_epoch, **self._weights_message(context, snapshot.weights)}
+        if snapshot.probe is not cursor.get("probe", False):
+            cursor["probe"] = snapshot.probe
+            message["grids"] = {"epoch": snapshot.probe_epoch, **self._grids_message(context, snapshot.probe)}
+        if not message:
+            return None
+        message["scene_id"], message["job_id"] = context.scene_id, snapshot.job_id
+        return message

@@ -1,0 +1,327 @@
+"""The live views drawn in the browser, their data: the scene (static, per page run) and the frames (what changed
+since a connection's last message). Fast, no browser: frames are deltas, a full one on an empty cursor or a new
+scene or job, nothing when nothing changed (and cheap then); every number the views show decodes to what the
+Python drawings colour or print."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import timeit
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from playground.data.points import grid_points
+from playground.data.sources import load_data
+from playground.spec import RunSpec
+from playground.training.snapshot import Snapshot, Status
+from playground.views import boundary
+from playground.views.live_frames import LiveFrames, output_levels, status_block
+from playground.views.live_scene import (
+    PAGE_SIZES,
+    PRESENTING_SIZES,
+    THUMBNAIL_CELLS,
+    build_scene,
+    hidden_nodes,
+    layout_of,
+)
+from playground.views.network_layout import layout_network
+from playground.views.output_view import output_picture_uri
+
+
+def weights_for(sizes, seed=0):
+    rng = np.random.default_rng(seed)
+    weights = []
+    for units_in, units_out in zip(sizes[:-1], sizes[1:], strict=True):
+        weights += [rng.normal(size=(units_in, units_out)).astype(np.float32),
+                    rng.normal(size=units_out).astype(np.float32)]
+    return tuple(weights)
+
+
+def probe_for(sizes, seed=0, last=None):
+    grid = grid_points(100)
+    rng = np.random.default_rng(seed)
+    layers, values = [], grid
+    for units in sizes[1:]:
+        values = np.tanh(values @ rng.normal(size=(values.shape[1], units)) * 0.5)
+        layers.append(values.astype(np.float32))
+    if last is not None:
+        layers[-1] = last(layers[-1])
+    return tuple(layers)
+
+
+def record(epoch, metric="accuracy", loss=None):
+    loss = 1.0 / (epoch + 1) if loss is None else loss
+    return {"epoch": epoch, "loss": loss, "test_loss": loss * 1.1, metric: 0.5 + epoch / 200,
+            f"test_{metric}": 0.5 + epoch / 250, "learning_rate": 0.03}
+
+
+def snapshot_of(history=(), weights=None, probe=None, status=Status.RUNNING, job_id="job", metric="accuracy",
+                **extra):
+    history = tuple(history)
+    return Snapshot(status=status, message=extra.pop("message", ""), epoch=max(len(history) - 1, 0),
+                    history=history, metric=metric, learning_rate=0.03, epoch_limit=1000, weights=weights,
+                    weights_epoch=max(len(history) - 1, 0), probe=probe,
+                    probe_epoch=extra.pop("probe_epoch", max(len(history) - 1, 0)),
+                    epochs_per_second=extra.pop("epochs_per_second", 0.0), job_id=job_id, **extra)
+
+
+class Source:
+    """A job's snapshots as the page hands them to the frames: whatever is current."""
+
+    def __init__(self, snapshot):
+        self.snapshot = snapshot
+
+    def __call__(self):
+        return self.snapshot
+
+
+def setup(query="", training=True, **options):
+    spec = RunSpec.from_query(query).spec
+    dataset = load_data(spec).dataset
+    scene = build_scene(spec, dataset, training=training, **options)
+    sizes = (dataset.input_count, *spec.layers, dataset.output_units)
+    frames = LiveFrames()
+    source = Source(snapshot_of())
+    frames.set_context(source, spec, dataset, scene, training=training)
+    return spec, dataset, scene, sizes, frames, source
+
+
+def decode(text, dtype):
+    return np.frombuffer(base64.b64decode(text), dtype=dtype)
+
+
+def png_pixels(uri):
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
+
+
+def palette_of(scene):
+    return decode(scene["output"]["palette"], np.uint8).reshape(-1, 3)
+
+
+# ---- deltas ------------------------------------------------------------------------------------------------------
+def test_an_empty_cursor_gets_a_full_message_then_nothing_until_something_changes():
+    _, _, scene, sizes, frames, source = setup()
+    source.snapshot = snapshot_of([record(0), record(1)], weights_for(sizes), probe_for(sizes))
+    cursor = {}
+    message = frames.next_message(cursor)
+    assert message["full"] and message["reset_history"]
+    assert message["scene_id"] == scene["scene_id"] and message["job_id"] == "job"
+    assert [row[0] for row in message["history"]] == [0, 1]
+    assert {"status", "weights", "grids"} <= set(message)
+    json.dumps(message, allow_nan=False)  # the channel's encoding: no NaN
+    assert frames.next_message(cursor) is None
+    assert frames.next_message({})["full"]  # another connection starts from scratch
+
+
+def test_new_epochs_come_as_appended_records_and_new_arrays_only_when_their_objects_change():
+    _, _, _, sizes, frames, source = setup()
+    weights, probe = weights_for(sizes), probe_for(sizes)
+    source.snapshot = snapshot_of([record(0), record(1)], weights, probe)
+    cursor = {}
+    frames.next_message(cursor)
+    source.snapshot = snapshot_of([record(0), record(1), record(2), record(3)], weights, probe)
+    message = frames.next_message(cursor)
+    assert "full" not in message and "reset_history" not in message
+    assert [row[0] for row in message["history"]] == [2, 3]
+    assert "weights" not in message and "grids" not in message  # the same objects: nothing to send
+    assert message["status"]["epoch"] == "3"
+    new_weights = weights_for(sizes, seed=1)
+    source.snapshot = snapshot_of([record(epoch) for epoch in range(4)], new_weights, probe)
+    message = frames.next_message(cursor)
+    assert set(message) == {"weights", "scene_id", "job_id"}
+
+
+def test_a_new_scene_or_a_new_job_sends_everything_again():
+    spec, dataset, scene, sizes, frames, source = setup()
+    source.snapshot = snapshot_of([record(0), record(1)], weights_for(sizes), probe_for(sizes))
+    cursor = {}
+    frames.next_message(cursor)
+    other = build_scene(spec, dataset, training=True, discretize=True)
+    assert other["scene_id"] != scene["scene_id"]
+    frames.set_context(source, spec, dataset, other, training=True)
+    message = frames.next_message(cursor)
+    assert message["full"] and message["scene_id"] == other["scene_id"] and len(message["history"]) == 2
+    source.snapshot = snapshot_of([record(0)], job_id="next")  # Reset: another job, epoch 0
+    message = frames.next_message(cursor)
+    assert message["full"] and message["reset_history"] and message["job_id"] == "next"
+    assert message["weights"]["links"] is None and message["status"]["epoch"] == "0"
+
+
+def test_a_history_that_is_not_the_one_sent_starts_over():
+    _, _, _, _, frames, source = setup()
+    source.snapshot = snapshot_of([record(0), record(1), record(2)])
+    cursor = {}
+    frames.next_message(cursor)
+    source.snapshot = snapshot_of([record(0), record(5)])  # shorter: not a continuation
+    message = frames.next_message(cursor)
+    assert message["reset_history"] and [row[0] for row in message["history"]] == [0, 5]
+
+
+def test_a_nan_loss_travels_as_null():
+    _, _, _, _, frames, source = setup()
+    source.snapshot = snapshot_of([record(0), record(1, loss=float("nan"))])
+    message = frames.next_message({})
+    assert message["history"][1][1] is None
+    json.dumps(message, allow_nan=False)
+
+
+def test_a_message_that_finds_nothing_new_is_cheap():
+    _, _, _, sizes, frames, source = setup()
+    source.snapshot = snapshot_of([record(epoch) for epoch in range(500)], weights_for(sizes), probe_for(sizes))
+    cursor = {}
+    frames.next_message(cursor)
+    seconds = min(timeit.repeat(lambda: frames.next_message(cursor), number=200, repeat=3)) / 200
+    assert seconds < 200e-6, f"{seconds * 1e6:.0f} µs per unchanged message"
+
+
+def test_the_run_leaving_the_training_state_is_flagged_once_its_outputs_caught_up():
+    _, _, _, sizes, frames, source = setup(training=True)
+    history = [record(0), record(1), record(2)]
+    source.snapshot = snapshot_of(history, status=Status.PAUSED, probe_epoch=1)
+    cursor = {}
+    assert "ended" not in frames.next_message(cursor)["status"]  # the last epoch's outputs are on their way
+    source.snapshot = snapshot_of(history, status=Status.PAUSED, job_id="job", probe=probe_for(sizes))
+    message = frames.next_message(cursor)
+    assert message["status"]["ended"] == "job:2" and message["status"]["line"] == "Paused."
+
+
+def test_the_status_texts_are_ready_to_show():
+    status = status_block(snapshot_of([record(epoch) for epoch in range(1235)], epochs_per_second=512.4))
+    assert status["epoch"] == "1,234" and status["line"] == "Training… 512 epochs/s"
+    assert status["metrics"][0] == ["Train loss", f"{1 / 1235:.4f}"]
+    assert status["metrics"][2][0] == "Test accuracy" and status["metrics"][2][1].endswith("%")
+    diverged = status_block(snapshot_of([record(0)], status=Status.DIVERGED, message="the loss became NaN"))
+    assert diverged["line"] == "" and diverged["alert"] == ["error", "Diverged. The loss became NaN."]
+    bouncing = status_block(snapshot_of([record(0)], warning="The learning rate 10 is probably too high."))
+    assert bouncing["alert"] == ["warning", "The learning rate 10 is probably too high."]
+
+
+# ---- every number shown decodes to what the Python drawings show -------------------------------------------------
+def test_the_links_weights_and_the_nodes_biases_decode_in_layout_order():
+    spec, dataset, scene, sizes, frames, source = setup("layers=3,12")  # a layer of 12 draws 10 of them
+    weights = weights_for(sizes)
+    source.snapshot = snapshot_of([record(0)], weights)
+    message = frames.next_message({})
+    links = decode(message["weights"]["links"], "<f4")
+    biases = decode(message["weights"]["biases"], "<f4")
+    layout = layout_network(sizes, (*spec.activations, spec.output_activation), weights,
+                            tuple(dataset.feature_names), ("ŷ",))
+    assert len(links) == len(layout.links) == len(scene["network"]["links"])
+    np.testing.assert_array_equal(links, [link.weight for link in layout.links])
+    expected = [np.nan if node.bias is None else node.bias for node in layout.nodes]
+    np.testing.assert_array_equal(biases, np.array(expected, dtype=np.float32))
+    # The tooltips start as the SVG diagram's do.
+    assert scene["network"]["links"][0][4] == f"{layout.links[0].source.name} → {layout.links[0].target.name}: "
+    assert scene["network"]["nodes"][2][3] == "hidden_1[0]"
+
+
+@pytest.mark.parametrize("query, discretize", [("", False), ("", True), ("problem=regression&dataset=plane", False),
+                                               ("problem=regression&dataset=plane", True)])
+def test_the_output_levels_are_the_output_pictures_pixels(query, discretize):
+    spec, dataset, scene, sizes, frames, source = setup(query, discretize=discretize)
+    squash = (lambda values: (values + 1) / 2) if spec.problem == "binary" else (lambda values: values * 1.5)
+    probe = probe_for(sizes, last=squash)
+    source.snapshot = snapshot_of([record(0, metric=spec.metric)], probe=probe, metric=spec.metric)
+    levels = decode(frames.next_message({})["grids"]["output"], np.uint8)
+    colours = palette_of(scene)[levels].reshape(100, 100, 3)
+    expected = png_pixels(output_picture_uri(probe[-1], spec.problem, discretize=discretize))
+    np.testing.assert_array_equal(colours, expected)
+
+
+def test_before_any_output_the_view_is_grey():
+    _, _, scene, _, frames, _ = setup()
+    levels = decode(frames.next_message({})["grids"]["output"], np.uint8)
+    grey = boundary.hex_to_rgb("#e8eaeb").astype(int).tolist()
+    assert np.unique(palette_of(scene)[levels], axis=0).tolist() == [grey]
+
+
+def test_a_table_regression_is_drawn_on_its_targets_range():
+    spec, dataset, scene, sizes, frames, source = setup("dataset=diabetes&layers=4")
+    plane_frames = LiveFrames()
+    from playground.data.planes import pca_plane
+
+    plane = pca_plane(dataset)
+    scene = build_scene(spec, dataset, plane=plane, plane_points=(plane.to_domain(dataset.x_train),
+                                                                  plane.to_domain(dataset.x_test)))
+    plane_frames.set_context(source, spec, dataset, scene, plane=plane)
+    probe = probe_for(sizes, last=lambda values: values * 150 + 150)
+    source.snapshot = snapshot_of([record(0, metric="r2")], probe=probe, metric="r2")
+    levels = decode(plane_frames.next_message({})["grids"]["output"], np.uint8)
+    ranged = boundary.to_colour_range(probe[-1], dataset.labels_train())
+    np.testing.assert_array_equal(palette_of(scene)[levels].reshape(100, 100, 3),
+                                  png_pixels(output_picture_uri(ranged, "regression")))
+    assert "Colours: the target from" in scene["output"]["caption"]
+
+
+def test_classes_decode_to_their_blended_colours():
+    spec, dataset, scene, sizes, frames, source = setup("dataset=iris&layers=4")
+    from playground.data.planes import pca_plane
+
+    plane = pca_plane(dataset)
+    scene = build_scene(spec, dataset, plane=plane, plane_points=(plane.to_domain(dataset.x_train),
+                                                                  plane.to_domain(dataset.x_test)))
+    frames.set_context(source, spec, dataset, scene, plane=plane)
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(10_000, dataset.output_units)) * 2
+    probabilities = (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype(np.float32)
+    probe = (*probe_for(sizes)[:-1], probabilities)
+    source.snapshot = snapshot_of([record(0)], probe=probe)
+    packed = decode(frames.next_message({})["grids"]["output"], np.uint8)
+    winners, confidence = packed[:10_000], packed[10_000:] / 255
+    palette, neutral = palette_of(scene), np.array(scene["output"]["neutral"])
+    colours = np.rint(neutral + (palette[winners] - neutral) * confidence[:, None])
+    expected = boundary.class_colors(probabilities)
+    assert np.abs(colours - expected).max() <= 1
+    assert [name for name, _ in scene["output"]["legend"]] == list(dataset.class_labels)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_each_hidden_neurons_levels_are_its_heatmaps_colours(activation):
+    spec, dataset, scene, sizes, frames, source = setup(f"layers=4,2&activation={activation}")
+    probe = probe_for(sizes)
+    if activation == "relu":
+        probe = (*(np.maximum(layer * 3, 0) for layer in probe[:-1]), probe[-1])
+    source.snapshot = snapshot_of([record(0)], probe=probe)
+    levels = decode(frames.next_message({})["grids"]["neurons"], np.uint8)
+    cells = THUMBNAIL_CELLS
+    tiles = palette_of(scene)[levels].reshape(-1, cells, cells, 3).astype(int)
+    images = boundary.neuron_images(probe[:-1], spec.activations, size=cells)
+    expected = [images[node.layer - 1][node.unit] for node in hidden_nodes(layout_of(spec, dataset))]
+    assert len(tiles) == len(expected) == 6
+    # The palette has 255 levels and colorize's table 257: within one step of the scale.
+    assert np.abs(tiles - np.array(expected, dtype=int)).max() <= 3
+
+
+def test_output_levels_for_classes_discretized_are_full_colours():
+    probabilities = np.array([[0.2, 0.5, 0.3], [0.34, 0.33, 0.33]], dtype=np.float32)
+    packed = output_levels(probabilities, "multiclass", discretize=True)
+    assert packed.tolist() == [1, 0, 255, 255]
+
+
+# ---- the scene ---------------------------------------------------------------------------------------------------
+def test_the_scene_is_json_and_its_id_follows_what_it_shows():
+    spec, dataset, scene, *_ = setup()
+    json.dumps(scene, allow_nan=False)
+    assert build_scene(spec, dataset, training=True)["scene_id"] == scene["scene_id"]
+    for change in ({"show_test": True}, {"log_scale": True}, {"smoothing": 0.5}, {"presenting": True},
+                   {"training": False}):
+        assert build_scene(spec, dataset, **{"training": True, **change})["scene_id"] != scene["scene_id"]
+    with_test = build_scene(spec, dataset, show_test=True)
+    assert with_test["output"]["points"].count("<path") > scene["output"]["points"].count("<path")
+
+
+def test_hidden_neurons_are_at_least_40_pixels_across_and_bigger_when_presenting():
+    spec, dataset, scene, *_ = setup()
+    network = scene["network"]
+    assert 2 * network["radius"] >= 40 and 2 * PRESENTING_SIZES.radius > 2 * PAGE_SIZES.radius
+    kinds = [node[2] for node in network["nodes"]]
+    assert kinds.count(1) == 6 and sum(1 for node in network["nodes"] if node[7] >= 0) == 6
+    xs = [node[0] for node in network["nodes"]]
+    assert min(xs) - network["radius"] > 0 and max(xs) + network["radius"] < network["width"]
+    assert not network["wide"]  # the default network fits its column beside the other views
+    deep = build_scene(RunSpec.from_query("layers=8,8,8,8,8,8").spec, dataset)
+    assert deep["network"]["wide"]
