@@ -10,18 +10,31 @@ Usage::
 Without ``--url`` it serves the app itself with ``make run`` on a free loopback port (``bench/server.py``) and
 stops it at the end; ``--url`` must be a loopback address. Every wait is bounded, so it stops by itself.
 
-Method (the session itself is ``bench/student.py``). Each session is one websocket to ``/_stcore/stream`` (subprotocols ``streamlit`` and the browser's
-placeholder token: the XSRF token only guards login cookies, which the app has none of) carrying Streamlit's
-protobuf messages, and behaves as the browser's frontend does: it asks for a run of the page with the link's
-query string (``BackMsg.rerun_script``); follows the page (the page script hash from ``new_session``, the
-address from ``page_info_changed``); keeps Streamlit's message cache (messages marked cacheable are kept, their
-hashes sent with every rerun request, ``ref_hash`` messages resolved, entries older than
-``max_cached_message_age`` runs dropped); runs a timer per ``auto_rerun`` message (a fragment with
-``run_every``) that asks for a rerun of that fragment every interval, as the browser's ``setInterval`` does,
+Method (the session itself is ``bench/student.py``). Each session is a browser of its own: it asks
+``/_stcore/health`` first, as the browser's frontend does, which sets Streamlit's ``_streamlit_xsrf`` cookie, then
+opens one websocket to ``/_stcore/stream`` with that cookie (subprotocols ``streamlit`` and the cookie's value, as
+the frontend sends them) carrying Streamlit's protobuf messages, and behaves as the browser's frontend does: it
+asks for a run of the page with the link's query string (``BackMsg.rerun_script``); follows the page (the page
+script hash from ``new_session``, the address from ``page_info_changed``); keeps Streamlit's message cache
+(messages marked cacheable are kept, their hashes sent with every rerun request, ``ref_hash`` messages resolved,
+entries older than ``max_cached_message_age`` runs dropped); runs a timer per ``auto_rerun`` message (a fragment
+with ``run_every``) that asks for a rerun of that fragment every interval, as the browser's ``setInterval`` does,
 cleared by ``stop_auto_rerun`` and by every full run; and fetches the images an ``st.image`` points to, the
 newest one at a time. Widgets keep their values between runs (a rerun request that leaves a widget out keeps its
 value), so the only widget state sent is a button's trigger. A button's widget id comes from its element in the
 page's deltas; its key ("play", "pause") is read from the id with Streamlit's own ``user_key_from_element_id``.
+
+The live channel (issue 12). When the page draws its views with the live component (a custom component v2: a
+``bidi_component`` element whose JSON data holds the first frame and a ``ticket``, the channel's path and token),
+the session does what the component's script (``live.js``) does: it opens ``ws://host<path>?token=...`` with the
+same cookie as its Streamlit websocket (the channel checks it), asks for a full message (``{"resync": true}``),
+and counts the epochs of the messages (``status.epoch``, sent when the status changed); an abnormal close is
+retried with a backoff, a channel that never opened is given up after 3 tries, a new token reopens it. While the
+channel is open the page's "Epoch N" Markdown is not counted; without a ticket (a server started with
+``PLAYGROUND_LIVE_CHANNEL=off``, ``--serve-without-channel``; or ``--no-channel``) the session counts the page's
+reruns as before. ``paths`` says how many sessions got their epochs from the channel ("channel") or only from
+the page's reruns ("streamlit"); ``channel_messages``, ``channel_mb`` and ``channel_reconnects`` (closes while the
+session stayed) are summed over the sessions.
 
 Scenario: a warm-up session first presses Play, waits for epoch 1 and pauses (so TensorFlow is imported, as on
 a server that has been up a while; ``--no-warmup`` skips it). Then all sessions open the page at once, each
@@ -57,7 +70,7 @@ import urllib.parse
 
 from bench.server import server_pid, streamlit_server
 from bench.student import Session
-from bench.ui import QUERY
+from bench.ui import CHANNEL_SWITCH, QUERY
 
 WARMUP_TIMEOUT = 120.0  # a cold server imports TensorFlow (~6 s) and compiles the first model
 LEAVE_TIMEOUT = 15.0  # for every session to press Pause and see the page run, together
@@ -147,12 +160,13 @@ async def warm_up(url: str, query: str) -> tuple[float, list[str]]:
 
 
 async def measure(url: str, sessions: int, seconds: float, query: str, *, setup_timeout: float, warmup: bool,
-                  fetch_media: bool, pids: list[int] | None = None) -> dict:
+                  fetch_media: bool, pids: list[int] | None = None, live_channel: bool = True) -> dict:
     if not pids:
         found = server_pid(url)
         pids = [found] if found is not None else []
     warmup_s, errors = await warm_up(url, query) if warmup else (0.0, [])
-    students = [Session(index, url, query, fetch_media=fetch_media) for index in range(sessions)]
+    students = [Session(index, url, query, fetch_media=fetch_media, live_channel=live_channel)
+                for index in range(sessions)]
     opened = time.monotonic()
     attending = [asyncio.create_task(student.attend(setup_timeout)) for student in students]
     await asyncio.wait(attending, timeout=setup_timeout + 10)
@@ -177,6 +191,9 @@ async def measure(url: str, sessions: int, seconds: float, query: str, *, setup_
     latencies = [figures["play_to_first_epoch_s"] for figures in per_session
                  if figures["play_to_first_epoch_s"] is not None]
     window = window_end - window_start
+    paths = {"channel": 0, "streamlit": 0, "none": 0}
+    for figures in per_session:
+        paths[figures["path"]] += 1
     cpu = None if cpu_start is None or cpu_end is None else 100 * (cpu_end - cpu_start) / window
     p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
     return {
@@ -191,6 +208,10 @@ async def measure(url: str, sessions: int, seconds: float, query: str, *, setup_
         "server_cpu_percent": None if cpu is None else round(cpu, 1),
         "server_rss_mb": None if rss is None else round(rss, 1),
         "errors": len(errors),
+        "paths": paths,
+        "channel_messages": sum(student.channel_messages for student in students),
+        "channel_mb": round(sum(student.channel_bytes for student in students) / 1e6, 2),
+        "channel_reconnects": sum(len(student.channel_closes) for student in students),
         "sessions_reached_epoch": sum(figures["reached_epoch"] for figures in per_session),
         "seconds": round(window, 2),
         "setup_s": round(window_start - opened, 2),
@@ -220,7 +241,7 @@ def check_loopback(url: str) -> str:
 
 def run(sessions: int, seconds: float, *, url: str | None = None, query: str = QUERY, setup_timeout: float = 60.0,
         warmup: bool = True, fetch_media: bool = True, server_log: pathlib.Path | None = None,
-        pids: list[int] | None = None) -> dict:
+        pids: list[int] | None = None, live_channel: bool = True, serve_channel: bool = True) -> dict:
     """One run against ``url``, or against a server started for it on a free loopback port."""
     # Every wait inside is bounded; this bounds the whole, should one of them misbehave.
     bound = (3 * WARMUP_TIMEOUT + LEAVE_TIMEOUT if warmup else 0) + setup_timeout + 10 + seconds + 2 * LEAVE_TIMEOUT + 30
@@ -229,13 +250,13 @@ def run(sessions: int, seconds: float, *, url: str | None = None, query: str = Q
         try:
             return asyncio.run(asyncio.wait_for(
                 measure(base, sessions, seconds, query, setup_timeout=setup_timeout, warmup=warmup,
-                        fetch_media=fetch_media, pids=pids), bound))
+                        fetch_media=fetch_media, pids=pids, live_channel=live_channel), bound))
         except TimeoutError:
             raise SystemExit(f"bench.load: the run did not end within {bound:.0f} s") from None
 
     if url:
         return go(check_loopback(url))
-    with streamlit_server(server_log) as started:
+    with streamlit_server(server_log, env=None if serve_channel else {CHANNEL_SWITCH: "off"}) as started:
         return go(started)
 
 
@@ -250,6 +271,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds for every session to open the page and press Play (default 60)")
     parser.add_argument("--no-warmup", action="store_true", help="skip the warm-up session")
     parser.add_argument("--no-media", action="store_true", help="do not fetch the images st.image points to")
+    parser.add_argument("--no-channel", action="store_true",
+                        help="sessions ignore the page's live channel and count the page's reruns only")
+    parser.add_argument("--serve-without-channel", action="store_true",
+                        help=f"start the server with {CHANNEL_SWITCH}=off (the pages' fallback: fragment reruns)")
     parser.add_argument("--server-log", type=pathlib.Path, help="write the started server's output here")
     parser.add_argument("--server-pid", type=int, action="append", dest="pids",
                         help="a server process to measure CPU and memory of, with its children (repeat it for "
@@ -259,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sessions must be >= 1 and --seconds in (0, 600]")
     result = run(options.sessions, options.seconds, url=options.url, query=options.query,
                  setup_timeout=options.setup_timeout, warmup=not options.no_warmup,
-                 fetch_media=not options.no_media, server_log=options.server_log, pids=options.pids)
+                 fetch_media=not options.no_media, server_log=options.server_log, pids=options.pids,
+                 live_channel=not options.no_channel, serve_channel=not options.serve_without_channel)
     if options.json:
         print(json.dumps(result))
         return 0
@@ -270,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
             ("Play -> epoch 1, p50 / p95 (s)",
              f"{result['play_to_first_epoch_p50_s']} / {result['play_to_first_epoch_p95_s']}"),
             ("sessions that showed epoch 1", result["sessions_reached_epoch"]),
+            ("updates from: live channel / reruns", f"{result['paths']['channel']} / {result['paths']['streamlit']}"),
             ("server CPU (% of one core)", result["server_cpu_percent"]),
             ("server RSS (MB)", result["server_rss_mb"]),
             ("errors", result["errors"])]

@@ -26,18 +26,22 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(log_path: pathlib.Path | None = None, startup_timeout: float = 90.0) -> Iterator[str]:
+def streamlit_server(log_path: pathlib.Path | None = None, startup_timeout: float = 90.0, *,
+                     env: dict[str, str] | None = None, poll_interval: float = 0.2) -> Iterator[str]:
     """Serve the app on a free loopback port with the README's own command (`make run`), so tests and
     benchmarks see what users get (a setting that differed once hid a file watcher burning a core); yields
-    its base URL; stops it afterwards."""
+    its base URL once it answers the health check (polled every ``poll_interval`` s); stops it afterwards.
+    ``env``: variables added to this process's environment for the server (e.g. PLAYGROUND_LIVE_CHANNEL=off)."""
     port = free_port()
     log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
     # Its own process group: make starts Streamlit as a child, and both must stop.
     server = subprocess.Popen(["make", "--no-print-directory", "run", "HOST=127.0.0.1", f"PORT={port}"],
-                              cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                              cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                              env={**os.environ, **env} if env else None)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_health(url, server, startup_timeout, f"streamlit did not start (see {log_path or 'its output'})")
+        wait_for_health(url, server, startup_timeout, f"streamlit did not start (see {log_path or 'its output'})",
+                        poll_interval)
         yield url
     finally:
         _stop_group(server)
@@ -45,7 +49,8 @@ def streamlit_server(log_path: pathlib.Path | None = None, startup_timeout: floa
             log.close()
 
 
-def wait_for_health(url: str, process: subprocess.Popen, timeout: float, failure: str) -> None:
+def wait_for_health(url: str, process: subprocess.Popen, timeout: float, failure: str,
+                    poll_interval: float = 0.2) -> None:
     """Wait until ``url`` answers Streamlit's health check (nginx passes it on); RuntimeError(failure) when the
     process ends or the time is up first."""
     deadline = time.monotonic() + timeout
@@ -58,7 +63,7 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float, failure
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(failure)
-        time.sleep(0.2)
+        time.sleep(poll_interval)
 
 
 def _stop_group(process: subprocess.Popen) -> None:

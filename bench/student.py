@@ -1,10 +1,12 @@
 """One simulated student: a websocket to the Playground page that speaks Streamlit's own protobuf messages and
-behaves as the browser's frontend does (see ``bench/load.py`` for the method and the figures built on it)."""
+behaves as the browser's frontend does, and, when the page offers it, a second websocket to the page's live
+channel, as the page's live component does (see ``bench/load.py`` for the method and the figures built on it)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import time
 import urllib.parse
@@ -19,9 +21,16 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 
 EPOCH = re.compile(r"class='pg-epoch'>Epoch <b>([\d,]+)</b>")
 STREAM_PATH = "/_stcore/stream"
-# What the browser sends when it has no XSRF cookie (the frontend's getSessionTokens).
-SUBPROTOCOLS = ["streamlit", "PLACEHOLDER_AUTH_TOKEN"]
+HEALTH_PATH = "/_stcore/health"
+XSRF_COOKIE = "_streamlit_xsrf"
+# What the browser sends as the second subprotocol when it has no XSRF cookie (the frontend's getSessionTokens).
+PLACEHOLDER_TOKEN = "PLACEHOLDER_AUTH_TOKEN"
 MEDIA_TIMEOUT = 10.0
+# The live channel (playground/ui/live_channel.py): close codes after which the component does not reconnect by
+# itself (it waits for the page's next ticket), and how often it retries a channel that never opened.
+CHANNEL_CLOSE_UNKNOWN = 4401
+CHANNEL_CLOSE_ENDED = 4410
+CHANNEL_RECONNECT_TRIES = 3
 
 
 @dataclass
@@ -35,7 +44,8 @@ class Cached:
 class Session:
     """One student: a websocket to the page, driven as the browser's frontend drives it."""
 
-    def __init__(self, index: int, base_url: str, query: str, *, fetch_media: bool = True) -> None:
+    def __init__(self, index: int, base_url: str, query: str, *, fetch_media: bool = True,
+                 live_channel: bool = True) -> None:
         parts = urllib.parse.urlsplit(base_url)
         self.index = index
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -58,17 +68,35 @@ class Session:
         self.full_runs = 0  # full (not fragment) runs of the page finished
         self.media_pending: str | None = None
         self.media_task: asyncio.Task | None = None
+        self.cookie: str | None = None  # the browser's XSRF cookie, as the health check set it
+        # The live channel: the page's ticket (path, token), the open connection, how many it opened and retried.
+        self.use_channel = live_channel
+        self.ticket: tuple[str, str] | None = None
+        self.channel_task: asyncio.Task | None = None
+        self.channel_open = False
+        self.channel_opens = 0
+        self.channel_messages = 0
+        self.channel_bytes = 0
+        self.channel_closes: list[int | None] = []
         # measurements
         self.play_at: float | None = None
         self.first_epoch_at: float | None = None
         self.updates: list[tuple[float, int]] = []  # (time, epoch) each time the counter changes
+        self.channel_updates = 0  # of which the live channel brought
         self.errors: list[str] = []
         self.media_fetches = 0
         self.media_errors = 0
 
     # ---- the browser's side of the protocol -----------------------------------------------------------------
     async def open(self, timeout: float) -> None:
-        self.websocket = await connect(self.ws_url, subprotocols=SUBPROTOCOLS, max_size=None, ping_interval=None,
+        """As the browser: the health check first (it sets the XSRF cookie), then the websocket with that cookie
+        and its value as the second subprotocol. Each session gets a cookie of its own: one browser each."""
+        _, headers = await asyncio.wait_for(http_get(self.host, self.port, self.path + HEALTH_PATH, headers=True),
+                                            timeout)
+        self.cookie = _cookie(headers, XSRF_COOKIE)
+        cookie_header = {"Cookie": f"{XSRF_COOKIE}={self.cookie}"} if self.cookie else None
+        self.websocket = await connect(self.ws_url, subprotocols=["streamlit", self.cookie or PLACEHOLDER_TOKEN],
+                                       additional_headers=cookie_header, max_size=None, ping_interval=None,
                                        proxy=None, open_timeout=timeout)
         self.reader = asyncio.create_task(self._read())
         await self._rerun()
@@ -165,8 +193,10 @@ class Session:
         which = element.WhichOneof("type")
         if which == "markdown":
             match = EPOCH.search(element.markdown.body)
-            if match:
+            if match and not self.channel_open:  # the channel's counter is the page's while it is open
                 self._epoch(int(match.group(1).replace(",", "")), now)
+        elif which == "bidi_component":
+            self._component(element.bidi_component, now)
         elif which == "button":
             key = user_key_from_element_id(element.button.id)
             if key:
@@ -178,9 +208,79 @@ class Session:
                 if image.url.startswith("/"):
                     self._fetch(image.url)
 
-    def _epoch(self, epoch: int, now: float) -> None:
+    def _component(self, component, now: float) -> None:
+        """The live component's data: its first frame (the epoch it shows) and the channel's ticket."""
+        data = component_data(component)
+        if not isinstance(data, dict):
+            return
+        epoch = frame_epoch(data.get("frame"))
+        if epoch is not None:
+            self._epoch(epoch, now)
+        if not self.use_channel:
+            return
+        # As live.js: a new token (re)opens the channel, the same one leaves it as it is, none closes it.
+        ticket = data.get("ticket")
+        ticket = ((str(ticket["path"]), str(ticket["token"]))
+                  if isinstance(ticket, dict) and ticket.get("path") and ticket.get("token") else None)
+        if ticket == self.ticket:
+            return
+        self.ticket = ticket
+        if self.channel_task is not None and not self.channel_task.done():
+            self.channel_task.cancel()
+        self.channel_task = asyncio.create_task(self._channel(ticket)) if ticket else None
+
+    async def _channel(self, ticket: tuple[str, str]) -> None:
+        """The component's connection to the live channel: open with the session's cookie, ask for a full
+        message (resync), count the epochs of the messages; after an abnormal close retry with a backoff (250 ms
+        doubling), giving up on a channel that never opened after CHANNEL_RECONNECT_TRIES tries; after
+        CLOSE_UNKNOWN or CLOSE_ENDED wait for the page's next ticket (as live.js does). Every close while the
+        student stays is counted in ``channel_closes``; one that ends the channel is an error."""
+        path, token = ticket
+        url = f"ws://{self.host}:{self.port}{self.path}{path}?{urllib.parse.urlencode({'token': token})}"
+        headers = {"Cookie": f"{XSRF_COOKIE}={self.cookie}"} if self.cookie else None
+        tries, opened = 0, False
+        while not self.closed and not self.leaving:
+            code = None
+            try:
+                async with connect(url, additional_headers=headers, max_size=None, ping_interval=None,
+                                   proxy=None, open_timeout=10) as channel:
+                    opened = True
+                    tries = 0
+                    self.channel_opens += 1
+                    self.channel_open = True
+                    await channel.send(json.dumps({"resync": True}))
+                    async for raw in channel:
+                        now = time.monotonic()
+                        self.channel_messages += 1
+                        self.channel_bytes += len(raw)
+                        with contextlib.suppress(ValueError):
+                            epoch = frame_epoch(json.loads(raw))
+                            if epoch is not None:
+                                self._epoch(epoch, now, channel=True)
+                        self.changed.set()
+                code = channel.close_code
+            except ConnectionClosed as closed:
+                code = closed.rcvd.code if closed.rcvd else None
+            except (OSError, TimeoutError, WebSocketException):
+                code = None
+            finally:
+                self.channel_open = False
+            if self.closed or self.leaving:
+                return
+            self.channel_closes.append(code)
+            if code in (CHANNEL_CLOSE_UNKNOWN, CHANNEL_CLOSE_ENDED):
+                self.errors.append(f"live channel closed with {code}")
+                return
+            tries += 1
+            if not opened and tries >= CHANNEL_RECONNECT_TRIES:
+                self.errors.append(f"live channel did not open in {tries} tries (last close: {code})")
+                return
+            await asyncio.sleep(min(5.0, 0.25 * 2 ** tries))
+
+    def _epoch(self, epoch: int, now: float, *, channel: bool = False) -> None:
         if not self.updates or self.updates[-1][1] != epoch:
             self.updates.append((now, epoch))
+            self.channel_updates += channel
         if epoch >= 1 and self.first_epoch_at is None and self.play_at is not None:
             self.first_epoch_at = now
 
@@ -284,7 +384,7 @@ class Session:
         if self.websocket is not None:
             with contextlib.suppress(OSError, WebSocketException, TimeoutError):
                 await asyncio.wait_for(self.websocket.close(), 5)
-        for task in (self.reader, self.media_task):
+        for task in (self.reader, self.media_task, self.channel_task):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -308,23 +408,70 @@ class Session:
         return {"epochs_per_s": round(epochs_per_s, 2), "updates_per_s": round(updates_per_s, 2),
                 "play_to_first_epoch_s": None if latency is None else round(latency, 3),
                 "reached_epoch": first is not None, "last_epoch": seen[-1][1] if seen else None,
+                "path": self.path_used(), "channel_messages": self.channel_messages,
                 "errors": len(self.errors)}
 
+    def path_used(self) -> str:
+        """'channel' when the live channel brought epochs, 'streamlit' when only the page's reruns did (no
+        ticket, or a channel that never opened), 'none' before any epoch."""
+        if self.channel_updates:
+            return "channel"
+        return "streamlit" if self.updates else "none"
 
-async def http_get(host: str, port: int, path: str) -> int:
-    """A plain HTTP/1.1 GET on loopback; returns the status code and reads (and drops) the body."""
+
+async def http_get(host: str, port: int, path: str, *, headers: bool = False):
+    """A plain HTTP/1.1 GET on loopback; returns the status code (with ``headers``: and the response's headers,
+    a list of (lower-case name, value)) and reads (and drops) the body."""
     reader, writer = await asyncio.open_connection(host, port)
     try:
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
         await writer.drain()
         status_line = await reader.readline()
+        received = []
+        while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            received.append((name.strip().lower(), value.strip()))
         while await reader.read(65536):
             pass
-        return int(status_line.split()[1])
+        status = int(status_line.split()[1])
+        return (status, received) if headers else status
     finally:
         writer.close()
         with contextlib.suppress(OSError):
             await writer.wait_closed()
 
 
-# ---- the server's processes ----------------------------------------------------------------------------------
+def _cookie(headers: list[tuple[str, str]], name: str) -> str | None:
+    """A cookie's value from a response's Set-Cookie headers."""
+    for header, value in headers:
+        if header == "set-cookie":
+            key, _, rest = value.partition("=")
+            if key.strip() == name:
+                return rest.split(";", 1)[0].strip().strip('"')
+    return None
+
+
+def component_data(component) -> object:
+    """A custom component's (v2, ``BidiComponent``) data: its JSON, or the JSON part of mixed data."""
+    kind = component.WhichOneof("data")
+    text = component.json if kind == "json" else component.mixed.json if kind == "mixed" else ""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def frame_epoch(message: object) -> int | None:
+    """The epoch a live frame shows (``live_frames``: ``status.epoch``, '1,234', sent when the status changed);
+    None when the message does not say."""
+    if not isinstance(message, dict) or not isinstance(message.get("status"), dict):
+        return None
+    epoch = message["status"].get("epoch")
+    if isinstance(epoch, int):
+        return epoch
+    if isinstance(epoch, str):
+        with contextlib.suppress(ValueError):
+            return int(epoch.replace(",", ""))
+    return None

@@ -1,128 +1,405 @@
-"""Page speed, measured in Chromium: how soon Play shows a loss point, how often the page updates while
-training, and how many epochs per second the run reaches while the page is open and refreshing.
+"""Page speed, measured in Chromium: how soon the page is up and Play shows an epoch, how often the live views
+update while training, how busy that keeps the browser and the web server, and how many epochs per second the
+run reaches while the page is open.
 
 Usage::
 
     python -m bench.ui            # a short table
     python -m bench.ui --json     # one JSON line on stdout
 
-Method: `streamlit run app.py` on 127.0.0.1 and Debian's Chromium through Playwright, at 1366x768, on
-TensorFlow Playground's default problem (circle, 2-4-2-1 tanh, SGD 0.03, batch 10). A first Play (then Reset)
-imports TensorFlow, so the measured Play finds it imported, as the target assumes; building the model and
-compiling its functions are part of the measured time. In the page, a click listener on Play stamps the click
-and a requestAnimationFrame loop watches the loss curve's data: the first point drawn is epoch 0 (the
-untrained model's loss, evaluated once the model is built), the second is the first trained epoch. Updates per
-second count the changes of the "Epoch N" counter seen by a MutationObserver over a window of training;
-epochs per second come from the counter itself over the same window.
+Setting: `make run` on 127.0.0.1 (``bench/server.py``: ``streamlit run serve.py``, the live channel served) and
+Debian's Chromium through Playwright, at 1366x768, on TensorFlow Playground's default problem (circle, 2-4-2-1
+tanh, SGD 0.03, batch 10). One run measures two servers, one after the other, so both figures of a ratio come
+from the same run and machine state:
+
+1. **The page's server** (live channel on). ``first_paint_s``: Chromium is launched first; then the server is
+   started, and the browser opens the link as soon as it answers its health check. A script installed before
+   the page's own stamps the first animation frame in which the Play button and the output view (``.pg-output``,
+   with a size) are both visible: ``first_paint_s`` counts from the browser's navigation start (Performance
+   API's time origin), ``first_paint_from_server_start_s`` from the moment ``make run`` was started.
+   ``play_to_first_epoch_s``: in that tab, a first Play until epoch 3 imports TensorFlow in the workers and
+   builds this network; Pause, Reset (epoch 0); then the measured Play, from the click (a capturing listener) to
+   the first animation frame showing "Epoch N" with N >= 1 (``play_to_first_point_s``: to the first point of
+   the loss curve). While that run trains (from epoch 20) one window of ``--window`` seconds gives:
+   ``updates_per_s`` (changes of the epoch counter's text seen by a requestAnimationFrame loop: page updates
+   that were painted), ``frames_per_s`` (the live component's ``data-frames`` counter, when the page has it),
+   ``epochs_per_s_while_open`` (the counter's values), ``page_busy_fraction`` (the Performance API's long tasks:
+   the time in main-thread tasks of 50 ms or more, over the window; ``page_busy_fraction_raf``: the animation
+   frames' delays past 1.5 frames of 60 Hz, summed; ``page_task_fraction_cdp``: Chromium's own TaskDuration
+   metric through the DevTools protocol, every main-thread task however short), and ``server_ms_per_update``:
+   CPU time (user + system, ``/proc/<pid>/stat``) of the Streamlit web process alone, not of its training
+   worker processes, over the window, per update counted. Then ``play_to_first_epoch_second_tab_s`` (a second
+   tab on the same link presses Play: a run of a network this server built, possibly on the other worker),
+   ``play_to_first_epoch_new_s`` (a tab on a network of a new shape, ``layers=3``, not trained on this server
+   yet) and ``play_to_first_epoch_new_at_once_s`` (another new shape, ``layers=5``, Play pressed the moment its
+   button appears: no idle time for the workers to compile ahead). The other measured tabs wait 0.5 s after
+   their Play button appears, as a student would. ``first_paint_html_loaded_s``: the page's DOMContentLoaded,
+   from the navigation start (the rest of the first paint is the frontend connecting and the page's first run).
+2. **The fallback server**, started afresh with ``PLAYGROUND_LIVE_CHANNEL=off`` in its environment (no live
+   channel: the page refreshes its views with fragment reruns): the same window gives
+   ``fallback_server_ms_per_update`` and ``fallback_updates_per_s``, and its own first paint
+   (``fallback_first_paint_s``).
+
+Elements inside a component's shadow root are found too. ``live_path`` says whether the page drew its views with
+the live component (an element with ``data-frames``) or with fragment reruns. The load average is recorded at
+the start and the end (the machine is shared). Nothing is asserted: the figures are for people to read.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import platform
 import time
 
-from bench.server import chromium, streamlit_server
+from bench.server import chromium, server_pid, streamlit_server
 
 QUERY = "dataset=circle&layers=4,2&activation=tanh&lr=0.03&batch=10&optimizer=sgd&epochs=100000&seed=1"
-WATCH_JS = """() => {
-  const state = {click: null, firstPoint: null, firstEpoch: null, updates: 0};
-  window.__bench = state;
-  const play = [...document.querySelectorAll('button')].find(b => b.innerText.trim().endsWith('Play'));
-  play.addEventListener('click', () => { state.click = performance.now(); }, {capture: true});
-  const watch = () => {
+NEW_QUERY = QUERY.replace("layers=4,2", "layers=3")  # network shapes the measured server has not trained
+NEW_AT_ONCE_QUERY = QUERY.replace("layers=4,2", "layers=5")
+CHANNEL_SWITCH = "PLAYGROUND_LIVE_CHANNEL"
+VIEWPORT = {"width": 1366, "height": 768}
+SETTLE_MS = 500  # a student's pause between seeing the Play button and pressing it
+TRAINING_FROM_EPOCH = 20  # the window opens once the run shows this epoch
+
+# Installed in every page before its own scripts: helpers that find elements also inside shadow roots (custom
+# components v2 may isolate their DOM), and a watcher stamping the first frame with the controls and the output
+# view visible.
+HELPERS_JS = """
+(() => {
+  const find = (selector, root = document) => {
+    const found = root.querySelector(selector);
+    if (found) return found;
+    for (const host of root.querySelectorAll('*')) {
+      if (host.shadowRoot) {
+        const inner = find(selector, host.shadowRoot);
+        if (inner) return inner;
+      }
+    }
+    return null;
+  };
+  const cached = {};
+  const el = (selector) => {  // the element, found again when the page replaced it
+    const known = cached[selector];
+    if (known && known.isConnected) return known;
+    return (cached[selector] = find(selector));
+  };
+  const visible = (node) => {
+    if (!node) return false;
+    const box = node.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && (!node.checkVisibility || node.checkVisibility());
+  };
+  const playButton = () => [...document.querySelectorAll('button')].find(b => b.innerText.trim().endsWith('Play'));
+  const epoch = () => {
+    const node = el('.pg-epoch b');
+    return node ? parseInt(node.textContent.replace(/,/g, '')) : -1;
+  };
+  const counterText = () => { const node = el('.pg-epoch b'); return node ? node.textContent : ''; };
+  const frames = () => { const node = el('[data-frames]'); return node ? parseInt(node.dataset.frames) : null; };
+  const curvePoints = () => {
     // While training the loss curve is an SVG whose data-points says how many epochs it draws; paused, Plotly's
     // chart, which decodes the figure's typed arrays into _fullData (_length: the number of points drawn).
-    const live = document.querySelector('.pg-curve [data-points]');
+    const live = el('.pg-curve [data-points]');
+    if (live) return parseInt(live.dataset.points);
     const plot = document.querySelector('.st-key-loss_curve .js-plotly-plot');
     const trace = plot && plot._fullData && plot._fullData[0];
-    const n = live ? parseInt(live.dataset.points) : trace ? (trace._length ?? (trace.x ? trace.x.length : 0)) : 0;
-    if (state.click !== null) {
-      if (n >= 1 && state.firstPoint === null) state.firstPoint = performance.now();
-      if (n >= 2 && state.firstEpoch === null) state.firstEpoch = performance.now();
+    return trace ? (trace._length ?? (trace.x ? trace.x.length : 0)) : 0;
+  };
+  window.__pg = {find, el, visible, playButton, epoch, counterText, frames, curvePoints, firstPaint: null};
+  const watch = () => {
+    if (visible(playButton()) && visible(el('.pg-output'))) {
+      window.__pg.firstPaint = {sinceNavigation: performance.now(), wall: Date.now()};
+      return;
     }
-    if (state.firstEpoch === null) requestAnimationFrame(watch);
+    requestAnimationFrame(watch);
+  };
+  requestAnimationFrame(watch);
+})();
+"""
+# Stamps the next Play click and the first frames showing a loss point and an epoch >= 1.
+WATCH_PLAY_JS = """() => {
+  const pg = window.__pg;
+  const state = pg.play = {click: null, firstPoint: null, firstEpoch: null};
+  document.addEventListener('click', (event) => {
+    const button = event.target.closest && event.target.closest('button');
+    if (state.click === null && button && button.innerText.trim().endsWith('Play')) state.click = performance.now();
+  }, {capture: true});
+  const watch = () => {
+    if (state.click !== null) {
+      const now = performance.now();
+      if (state.firstPoint === null && pg.curvePoints() >= 1) state.firstPoint = now;
+      if (state.firstEpoch === null && pg.epoch() >= 1) state.firstEpoch = now;
+    }
+    if (state.firstEpoch === null || state.firstPoint === null) requestAnimationFrame(watch);
   };
   requestAnimationFrame(watch);
 }"""
-COUNT_UPDATES_JS = """() => {
-  const state = window.__bench;
-  const counter = () => document.querySelector('.pg-epoch b');
-  let last = counter() ? counter().innerText : '';
-  state.updates = 0;
-  state.observer = new MutationObserver(() => {
-    const now = counter() ? counter().innerText : '';
-    if (now !== last) { state.updates += 1; last = now; }
-  });
-  state.observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+# One window while training: counter changes per animation frame, frame delays, long tasks.
+WINDOW_START_JS = """() => {
+  const pg = window.__pg;
+  const w = pg.window = {start: performance.now(), end: null, updates: 0, frames0: pg.frames(), longTasks: 0,
+                         longTaskCount: 0, rafBusy: 0, rafFrames: 0, epoch0: pg.epoch()};
+  try {
+    w.count = (entry) => {
+      const from = Math.max(entry.startTime, w.start);
+      const to = Math.min(entry.startTime + entry.duration, w.end ?? Infinity);
+      if (to > from) { w.longTasks += to - from; w.longTaskCount += 1; }
+    };
+    w.observer = new PerformanceObserver((list) => list.getEntries().forEach(w.count));
+    w.observer.observe({type: 'longtask'});
+  } catch (error) { w.observer = null; w.longTasks = null; }
+  const FRAME = 1000 / 60;  // a frame at 60 Hz, in ms
+  let last = pg.counterText(), previous = w.start;
+  const loop = (now) => {
+    if (w.end !== null) return;
+    const text = pg.counterText();
+    if (text !== last) { w.updates += 1; last = text; }
+    const gap = now - previous;
+    if (gap > 1.5 * FRAME) w.rafBusy += gap - FRAME;
+    previous = now;
+    w.rafFrames += 1;
+    requestAnimationFrame(loop);
+  };
+  requestAnimationFrame(loop);
 }"""
-EPOCH_JS = "() => { const el = document.querySelector('.pg-epoch b'); return el ? " \
-           "parseInt(el.innerText.replace(/,/g, '')) : -1; }"
+WINDOW_STOP_JS = """() => {
+  const pg = window.__pg, w = pg.window;
+  w.end = performance.now();
+  w.epoch1 = pg.epoch();
+  w.frames1 = pg.frames();
+}"""
+WINDOW_END_JS = """async () => {
+  const pg = window.__pg, w = pg.window;
+  if (w.observer) {
+    await new Promise(resolve => setTimeout(resolve, 100));  // long-task entries are delivered late
+    w.observer.takeRecords().forEach(w.count);
+    w.observer.disconnect();
+  }
+  return {elapsedMs: w.end - w.start, updates: w.updates, epoch0: w.epoch0, epoch1: w.epoch1,
+          frames: w.frames1 === null || w.frames0 === null ? null : w.frames1 - w.frames0,
+          longTasksMs: w.longTasks, longTaskCount: w.longTaskCount, rafBusyMs: w.rafBusy, rafFrames: w.rafFrames};
+}"""
 
 
-def _wait_epoch(page, at_least: int, timeout_ms: float = 120_000) -> None:
-    page.wait_for_function(f"() => ({EPOCH_JS})() >= {at_least}", timeout=timeout_ms)
+def _wait_epoch(page, condition: str, timeout_ms: float = 120_000) -> None:
+    page.wait_for_function(f"() => window.__pg && window.__pg.epoch() {condition}", timeout=timeout_ms)
 
 
-def measure(window_seconds: float = 8.0) -> dict[str, float]:
-    with streamlit_server() as url, chromium() as browser:
-        context = browser.new_context(viewport={"width": 1366, "height": 768})
-        page = context.new_page()
-        page.set_default_timeout(120_000)
+def _button(page, name: str):
+    return page.get_by_role("button", name=name, exact=True)
 
-        # Warm-up: import TensorFlow in the server process (the first Play of a fresh server pays for it).
-        page.goto(f"{url}/?{QUERY}")
-        page.locator(".pg-epoch").wait_for()
-        page.get_by_role("button", name="Play", exact=True).click()
-        _wait_epoch(page, 3)
-        page.get_by_role("button", name="Pause", exact=True).click()
-        page.get_by_role("button", name="Play", exact=True).wait_for()
-        page.get_by_role("button", name="Reset", exact=True).click()
-        page.wait_for_function(f"() => ({EPOCH_JS})() === 0")
 
-        # Play to the first loss point, in a fresh session.
-        page.goto(f"{url}/?{QUERY}")
-        page.locator(".pg-epoch").wait_for()
-        page.get_by_role("button", name="Play", exact=True).wait_for()
-        page.wait_for_timeout(500)
-        page.evaluate(WATCH_JS)
-        page.get_by_role("button", name="Play", exact=True).click()
-        page.wait_for_function("() => window.__bench.firstEpoch !== null", timeout=120_000)
-        timings = page.evaluate("() => window.__bench")
+def _open(context, url: str, query: str, settle_ms: float = SETTLE_MS):
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(f"{url}/?{query}")
+    page.locator(".pg-epoch").wait_for()
+    _button(page, "Play").wait_for()
+    if settle_ms:
+        page.wait_for_timeout(settle_ms)
+    return page
 
-        # While training: page updates per second and epochs per second, over one window.
-        _wait_epoch(page, 20)
-        page.evaluate(COUNT_UPDATES_JS)
-        start_epoch, start = page.evaluate(EPOCH_JS), time.monotonic()
-        page.wait_for_timeout(window_seconds * 1000)
-        end_epoch, end = page.evaluate(EPOCH_JS), time.monotonic()
-        updates = page.evaluate("() => window.__bench.updates")
-        page.get_by_role("button", name="Pause", exact=True).click()
-        context.close()
-    elapsed = end - start
+
+def _timed_play(page, timeout_ms: float = 120_000) -> dict:
+    """Press Play; seconds from the click to the first loss point and to the first epoch >= 1 drawn."""
+    page.evaluate(WATCH_PLAY_JS)
+    _button(page, "Play").click()
+    page.wait_for_function("() => window.__pg.play.firstEpoch !== null", timeout=timeout_ms)
+    with_point = "() => window.__pg.play.firstPoint !== null"
+    try:
+        page.wait_for_function(with_point, timeout=5_000)
+    except Exception:  # noqa: BLE001 - a page without a loss curve still has its epoch figure
+        pass
+    stamps = page.evaluate("() => window.__pg.play")
+    seconds = {key: None if stamps[key] is None else round((stamps[key] - stamps["click"]) / 1000, 3)
+               for key in ("firstPoint", "firstEpoch")}
+    return {"first_point_s": seconds["firstPoint"], "first_epoch_s": seconds["firstEpoch"]}
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (all its threads; not its child processes)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cdp_task_seconds(cdp) -> tuple[float, float]:
+    metrics = {metric["name"]: metric["value"] for metric in cdp.send("Performance.getMetrics")["metrics"]}
+    return metrics["Timestamp"], metrics["TaskDuration"]
+
+
+def _training_window(page, cdp, pid: int | None, seconds: float) -> dict:
+    """One window of training on an open page: see the module's docstring."""
+    _wait_epoch(page, f">= {TRAINING_FROM_EPOCH}")
+    cpu_start, cpu_clock_start = process_cpu_seconds(pid) if pid else None, time.monotonic()
+    cdp_start = _cdp_task_seconds(cdp)
+    page.evaluate(WINDOW_START_JS)
+    page.wait_for_timeout(seconds * 1000)
+    page.evaluate(WINDOW_STOP_JS)
+    cdp_end = _cdp_task_seconds(cdp)
+    cpu_end, cpu_clock_end = process_cpu_seconds(pid) if pid else None, time.monotonic()
+    result = page.evaluate(WINDOW_END_JS)
+    elapsed = result["elapsedMs"] / 1000
+    updates = result["updates"]
+    # The server's CPU per second (over Python's window) over the page's updates per second (over its own).
+    cpu_per_s = None if cpu_start is None else (cpu_end - cpu_start) / (cpu_clock_end - cpu_clock_start)
+    updates_per_s = updates / elapsed
     return {
-        "play_to_first_point_s": round((timings["firstPoint"] - timings["click"]) / 1000, 3),
-        "play_to_first_epoch_s": round((timings["firstEpoch"] - timings["click"]) / 1000, 3),
-        "updates_per_s": round(updates / elapsed, 2),
-        "epochs_per_s_while_open": round((end_epoch - start_epoch) / elapsed, 1),
+        "updates_per_s": round(updates_per_s, 2),
+        "frames_per_s": None if result["frames"] is None else round(result["frames"] / elapsed, 2),
+        "epochs_per_s": round((result["epoch1"] - result["epoch0"]) / elapsed, 1),
+        "page_busy_fraction": None if result["longTasksMs"] is None
+        else round(result["longTasksMs"] / 1000 / elapsed, 3),
+        "long_tasks": result["longTaskCount"],
+        "page_busy_fraction_raf": round(result["rafBusyMs"] / 1000 / elapsed, 3),
+        "raf_per_s": round(result["rafFrames"] / elapsed, 1),
+        "page_task_fraction_cdp": round((cdp_end[1] - cdp_start[1]) / (cdp_end[0] - cdp_start[0]), 3),
+        "server_cpu_percent": None if cpu_per_s is None else round(100 * cpu_per_s, 1),
+        "server_ms_per_update": None if cpu_per_s is None or not updates else round(1000 * cpu_per_s / updates_per_s, 2),
         "window_s": round(elapsed, 2),
+    }
+
+
+def _first_paint(stack: contextlib.ExitStack, browser, env: dict[str, str]) -> tuple:
+    """Start a server and open the link the moment it answers; (url, context, page, figures). The server and the
+    browser context end with ``stack``."""
+    context = browser.new_context(viewport=VIEWPORT)
+    stack.callback(context.close)
+    context.add_init_script(HELPERS_JS)
+    started_wall = time.time()
+    url = stack.enter_context(streamlit_server(env=env, poll_interval=0.02))
+    stack.callback(context.close)  # before the server stops: the page's session ends first
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(f"{url}/?{QUERY}", wait_until="commit")
+    page.wait_for_function("() => window.__pg && window.__pg.firstPaint !== null", timeout=120_000)
+    paint = page.evaluate("() => window.__pg.firstPaint")
+    loaded = page.evaluate("() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
+    figures = {"first_paint_s": round(paint["sinceNavigation"] / 1000, 3),
+               "first_paint_from_server_start_s": round(paint["wall"] / 1000 - started_wall, 3),
+               "first_paint_html_loaded_s": round(loaded / 1000, 3)}
+    return url, context, page, figures
+
+
+def _live_path(page) -> str:
+    return "component" if page.evaluate("() => window.__pg.find('[data-frames]') !== null") else "fragment"
+
+
+def measure_channel_server(browser, window_seconds: float) -> dict:
+    with contextlib.ExitStack() as stack:
+        url, context, page, figures = _first_paint(stack, browser, {CHANNEL_SWITCH: "on"})
+        pid = server_pid(url)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        page.locator(".pg-epoch").wait_for()
+        # TensorFlow imported (in the workers) and this network built: Play to epoch 3, Pause, Reset.
+        _button(page, "Play").click()
+        _wait_epoch(page, ">= 3")
+        _button(page, "Pause").click()
+        _button(page, "Play").wait_for()
+        _button(page, "Reset").click()
+        _wait_epoch(page, "=== 0")
+        _button(page, "Play").wait_for()
+        page.wait_for_timeout(SETTLE_MS)
+        play = _timed_play(page)
+        window = _training_window(page, cdp, pid, window_seconds)
+        path = _live_path(page)
+        _button(page, "Pause").click()
+        _button(page, "Play").wait_for()
+
+        second = _open(context, url, QUERY)
+        second_play = _timed_play(second)
+        _button(second, "Pause").click()
+        second.close()
+        new = _open(context, url, NEW_QUERY)
+        new_play = _timed_play(new)
+        _button(new, "Pause").click()
+        new.close()
+        new = _open(context, url, NEW_AT_ONCE_QUERY, settle_ms=0)
+        new_at_once = _timed_play(new)
+        _button(new, "Pause").click()
+        new.close()
+    return {**figures, "play": play, "second_play": second_play, "new_play": new_play, "new_at_once": new_at_once,
+            "window": window, "live_path": path}
+
+
+def measure_fallback_server(browser, window_seconds: float) -> dict:
+    with contextlib.ExitStack() as stack:
+        url, context, page, figures = _first_paint(stack, browser, {CHANNEL_SWITCH: "off"})
+        pid = server_pid(url)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        page.locator(".pg-epoch").wait_for()
+        _button(page, "Play").click()
+        window = _training_window(page, cdp, pid, window_seconds)
+        path = _live_path(page)
+        _button(page, "Pause").click()
+        _button(page, "Play").wait_for()
+    return {**figures, "window": window, "live_path": path}
+
+
+def measure(window_seconds: float = 8.0) -> dict:
+    load_start = os.getloadavg()
+    with chromium() as browser:
+        live = measure_channel_server(browser, window_seconds)
+        fallback = measure_fallback_server(browser, window_seconds)
+    window, old = live["window"], fallback["window"]
+    ratio = None
+    if window["server_ms_per_update"] and old["server_ms_per_update"]:
+        ratio = round(old["server_ms_per_update"] / window["server_ms_per_update"], 2)
+    return {
+        "updates_per_s": window["updates_per_s"],
+        "frames_per_s": window["frames_per_s"],
+        "page_busy_fraction": window["page_busy_fraction"],
+        "page_busy_method": "long tasks (PerformanceObserver 'longtask', time in tasks >= 50 ms / window)",
+        "page_busy_fraction_raf": window["page_busy_fraction_raf"],
+        "page_task_fraction_cdp": window["page_task_fraction_cdp"],
+        "long_tasks": window["long_tasks"],
+        "raf_per_s": window["raf_per_s"],
+        "epochs_per_s_while_open": window["epochs_per_s"],
+        "server_ms_per_update": window["server_ms_per_update"],
+        "server_cpu_percent": window["server_cpu_percent"],
+        "fallback_server_ms_per_update": old["server_ms_per_update"],
+        "fallback_over_live_ratio": ratio,
+        "fallback_updates_per_s": old["updates_per_s"],
+        "fallback_epochs_per_s_while_open": old["epochs_per_s"],
+        "fallback_server_cpu_percent": old["server_cpu_percent"],
+        "fallback_page_busy_fraction": old["page_busy_fraction"],
+        "fallback_page_task_fraction_cdp": old["page_task_fraction_cdp"],
+        "play_to_first_point_s": live["play"]["first_point_s"],
+        "play_to_first_epoch_s": live["play"]["first_epoch_s"],
+        "play_to_first_epoch_second_tab_s": live["second_play"]["first_epoch_s"],
+        "play_to_first_epoch_new_s": live["new_play"]["first_epoch_s"],
+        "play_to_first_epoch_new_at_once_s": live["new_at_once"]["first_epoch_s"],
+        "first_paint_s": live["first_paint_s"],
+        "first_paint_from_server_start_s": live["first_paint_from_server_start_s"],
+        "first_paint_html_loaded_s": live["first_paint_html_loaded_s"],
+        "fallback_first_paint_s": fallback["first_paint_s"],
+        "fallback_first_paint_from_server_start_s": fallback["first_paint_from_server_start_s"],
+        "live_path": live["live_path"],
+        "fallback_live_path": fallback["live_path"],
+        "window_s": window["window_s"],
+        "fallback_window_s": old["window_s"],
         "query": QUERY,
-        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores",
+        "new_query": NEW_QUERY,
+        "load_average": [round(value, 2) for value in (*load_start[:1], os.getloadavg()[0])],
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ui", description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON line")
-    parser.add_argument("--window", type=float, default=8.0, help="seconds of training to watch")
+    parser.add_argument("--window", type=float, default=8.0, help="seconds of training to watch, per server")
     args = parser.parse_args(argv)
     result = measure(args.window)
     if args.json:
         print(json.dumps(result))
     else:
         for key, value in result.items():
-            print(f"{key:>26}: {value}")
+            print(f"{key:>40}: {value}")
     return 0
 
 
