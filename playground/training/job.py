@@ -16,15 +16,14 @@ import logging
 import math
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from playground.data.points import Dataset
-from playground.options import LIVE_OPTIONS
 from playground.spec import RunSpec
 from playground.training import process
+from playground.training.job_api import PUBLISHED, JobApi, checked_dataset
 from playground.training.loss_watch import CHECK_EVERY, loss_warning, lower_learning_rate
 from playground.training.snapshot import Snapshot, Status
 from playground.training.turns import FreeRunning
@@ -56,30 +55,15 @@ DIVERGENCE_HINT = ("the learning rate {rate} is probably too high for this probl
                    "and press Reset")
 
 
-class TrainingJob:
+class TrainingJob(JobApi):
     """One run of a spec: build the model, then ``fit`` in a background thread, under the UI's control."""
 
     def __init__(self, spec: RunSpec, dataset: Dataset | None = None, *, probe_inputs: np.ndarray | None = None,
                  weights_interval: float = 0.1, probe_interval: float = 0.2, job_id: str | None = None,
                  trainers=None, turns=None):
-        problems = spec.validate()
-        if problems:
-            raise ValueError("invalid spec: " + "; ".join(problems))
-        self.spec = spec
-        self.id = job_id or uuid.uuid4().hex[:12]
-        if dataset is None:
-            from playground.data.sources import load_data
-
-            loaded = load_data(spec)
-            if loaded.dataset is None:
-                raise ValueError("; ".join(loaded.messages))
-            dataset = loaded.dataset
-        self.dataset = dataset
-        self.probe_inputs = probe_inputs
+        super().__init__(spec, checked_dataset(spec, dataset), probe_inputs, job_id)
         self.weights_interval = weights_interval
         self.probe_interval = probe_interval
-        self.last_polled = time.monotonic()
-        self._condition = threading.Condition()
         self._state = _State(learning_rate=spec.learning_rate, epoch_limit=spec.epochs, patience=spec.patience)
         self._thread: threading.Thread | None = None
         self.model = None  # set by the thread; read it only once the job is paused or over
@@ -176,38 +160,12 @@ class TrainingJob:
             self._state.patience = int(patience)
             self._condition.notify_all()
 
-    # How a running job takes on each live option of the table (options.LIVE_OPTIONS).
-    LIVE_SETTERS = {"learning_rate": set_learning_rate, "epochs": set_epoch_limit, "patience": set_patience}
-
-    def apply_live_changes(self, spec: RunSpec) -> None:
-        """Take on every live option of ``spec`` (those that continue a run without a reset)."""
-        for name in LIVE_OPTIONS:
-            self.LIVE_SETTERS[name](self, getattr(spec, name))
-
-    def touch(self) -> None:
-        self.last_polled = time.monotonic()
-
     # ---- reading ------------------------------------------------------------------------------------------
-    @property
-    def status(self) -> Status:
-        with self._condition:
-            return self._state.status
-
-    def snapshot(self) -> Snapshot:
-        """A copy of the current state (also counts as a poll for the registry)."""
-        self.touch()
-        with self._condition:
-            state = self._state
-            times = state.rate_window
-            rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
-            return Snapshot(
-                status=state.status, message=state.message, epoch=len(state.history) - 1 if state.history else 0,
-                history=tuple(state.history), metric=self.spec.metric,
-                learning_rate=state.learning_rate, epoch_limit=state.epoch_limit, weights=state.weights,
-                weights_epoch=state.weights_epoch, probe=state.probe, probe_epoch=state.probe_epoch,
-                test_outputs=state.test_outputs,
-                epochs_per_second=rate, job_id=self.id, warning=state.warning,
-            )
+    def _published_locked(self) -> dict:
+        state = self._state
+        times = state.rate_window
+        rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
+        return {name: getattr(state, name) for name in PUBLISHED} | {"epochs_per_second": rate}
 
     def fingerprint(self) -> tuple:
         """Cheap to take, and different whenever a snapshot would be: a worker sends a job's changes only when
@@ -216,18 +174,6 @@ class TrainingJob:
             state = self._state
             return (state.status, state.message, len(state.history), state.weights_epoch, id(state.probe),
                     id(state.test_outputs), state.learning_rate, state.epoch_limit, state.warning)
-
-    def wait_until(self, predicate, timeout: float = 30.0) -> bool:
-        """Block until ``predicate(snapshot)`` holds or the timeout passes (for tests, CLI and notebooks)."""
-        deadline = time.monotonic() + timeout
-        with self._condition:
-            while True:
-                if predicate(self.snapshot()):
-                    return True
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._condition.wait(min(remaining, 0.5))
 
     # ---- the thread ---------------------------------------------------------------------------------------
     def _run(self) -> None:

@@ -24,9 +24,9 @@ from concurrent.futures import Future
 import numpy as np
 
 from playground.data.points import Dataset
-from playground.options import LIVE_OPTIONS
 from playground.spec import RunSpec
-from playground.training.snapshot import Snapshot, Status
+from playground.training.job_api import PUBLISHED, JobApi, checked_dataset
+from playground.training.snapshot import Status
 from playground.training.turns import DEFAULT_SLICE_SECONDS
 
 _LOG = logging.getLogger(__name__)
@@ -130,16 +130,7 @@ class WorkerPool:
                    weights_interval: float = 0.1, probe_interval: float = 0.2,
                    job_id: str | None = None) -> RemoteJob:
         """A new (idle) job on the worker with the fewest unfinished jobs."""
-        problems = spec.validate()
-        if problems:
-            raise ValueError("invalid spec: " + "; ".join(problems))
-        if dataset is None:
-            from playground.data.sources import load_data
-
-            loaded = load_data(spec)
-            if loaded.dataset is None:
-                raise ValueError("; ".join(loaded.messages))
-            dataset = loaded.dataset
+        dataset = checked_dataset(spec, dataset)
         with self._lock:
             worker = min(self.workers, key=lambda candidate: (not candidate.alive, candidate.active_jobs()))
             if not worker.alive:
@@ -210,17 +201,12 @@ class WorkerPool:
                 worker.process.join(5)
 
 
-class RemoteJob:
+class RemoteJob(JobApi):
     """The web process's handle on a job training in a worker (see the module's notes)."""
 
     def __init__(self, worker: _Worker, spec: RunSpec, dataset: Dataset, probe_inputs, job_id: str):
+        super().__init__(spec, dataset, probe_inputs, job_id)
         self.worker = worker
-        self.spec = spec
-        self.dataset = dataset
-        self.id = job_id
-        self.probe_inputs = probe_inputs
-        self.last_polled = time.monotonic()
-        self._condition = threading.Condition()
         self._started = False
         self._calls = 0  # controls sent; a status the worker published before it took the last one is stale
         self._state = {"status": Status.IDLE, "message": "", "history": [], "learning_rate": spec.learning_rate,
@@ -303,26 +289,12 @@ class RemoteJob:
     def set_patience(self, patience: int) -> None:
         self._call("set_patience", int(patience))
 
-    LIVE_SETTERS = {"learning_rate": set_learning_rate, "epochs": set_epoch_limit, "patience": set_patience}
-
-    def apply_live_changes(self, spec: RunSpec) -> None:
-        for name in LIVE_OPTIONS:
-            self.LIVE_SETTERS[name](self, getattr(spec, name))
-
     def set_probe_inputs(self, inputs: np.ndarray) -> None:
         self.probe_inputs = inputs
         if not self.worker.send(("probe_inputs", self.id, inputs)):
             self._fail(WORKER_DIED)
 
-    def touch(self) -> None:
-        self.last_polled = time.monotonic()
-
     # ---- reading ------------------------------------------------------------------------------------------
-    @property
-    def status(self) -> Status:
-        with self._condition:
-            return self._state["status"]
-
     @property
     def has_model(self) -> bool:
         with self._condition:
@@ -331,28 +303,8 @@ class RemoteJob:
     def model_file(self) -> bytes | None:
         return self.worker.pool.request(self.worker, self.id, "model_file")
 
-    def snapshot(self) -> Snapshot:
-        self.touch()
-        with self._condition:
-            state = self._state
-            history = tuple(state["history"])
-            return Snapshot(status=state["status"], message=state["message"],
-                            epoch=len(history) - 1 if history else 0, history=history, metric=self.spec.metric,
-                            learning_rate=state["learning_rate"], epoch_limit=state["epoch_limit"],
-                            weights=state["weights"], weights_epoch=state["weights_epoch"], probe=state["probe"],
-                            probe_epoch=state["probe_epoch"], test_outputs=state["test_outputs"],
-                            epochs_per_second=state["epochs_per_second"], job_id=self.id, warning=state["warning"])
-
-    def wait_until(self, predicate, timeout: float = 30.0) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._condition:
-            while True:
-                if predicate(self.snapshot()):
-                    return True
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._condition.wait(min(remaining, 0.5))
+    def _published_locked(self) -> dict:
+        return {name: self._state[name] for name in (*PUBLISHED, "epochs_per_second")}
 
     # ---- from the worker ----------------------------------------------------------------------------------
     def _apply(self, update: dict) -> None:
