@@ -304,23 +304,23 @@ class TrainingJob(JobApi):
         engine.set_patience(patience)
         return True
 
-    def _publish(self, epoch: int, results: dict[str, float], engine, force: bool = False) -> None:
-        """The epoch's record, and (at most every interval, unless forced) its weights in the same step: a page
-        that sees the epoch of a pause or the end also sees its weights."""
+    def _publish(self, epoch: int, results: dict[str, float] | None, engine, force: bool = False) -> None:
+        """The epoch's record (None: it is out already), and (at most every interval, unless forced) its weights
+        in the same step, then its probe outputs: a page that sees the epoch of a pause or the end also sees its
+        weights."""
         now = time.monotonic()
-        record = {"epoch": epoch, **results}
         weights = None
         if force or now - self._weights_time >= self.weights_interval:
             weights, self._weights_time = engine.weights(), now
         with self._condition:
-            record["learning_rate"] = self._state.learning_rate
-            self._state.history.append(record)
+            if results is not None:
+                self._state.history.append({"epoch": epoch, **results, "learning_rate": self._state.learning_rate})
+                window = self._state.rate_window
+                window.append(now)
+                if len(window) > 50:
+                    del window[0]
             if weights is not None:
                 self._state.weights, self._state.weights_epoch = weights, epoch
-            window = self._state.rate_window
-            window.append(now)
-            if len(window) > 50:
-                del window[0]
         if force or now - self._probe_time >= self.probe_interval:
             self._probe_time = now
             self._publish_probe(engine, epoch)
@@ -329,15 +329,7 @@ class TrainingJob(JobApi):
 
     def _publish_weights(self, engine, epoch: int, force: bool = False) -> None:
         """Copy weights (and probe outputs) out of the model, at most every interval unless forced."""
-        now = time.monotonic()
-        if force or now - self._weights_time >= self.weights_interval:
-            weights = engine.weights()
-            self._weights_time = now
-            with self._condition:
-                self._state.weights, self._state.weights_epoch = weights, epoch
-        if force or now - self._probe_time >= self.probe_interval:
-            self._probe_time = now
-            self._publish_probe(engine, epoch)
+        self._publish(epoch, None, engine, force)
 
     def _publish_probe(self, engine, epoch: int) -> None:
         inputs = self.probe_inputs
