@@ -5,15 +5,11 @@ No timing thresholds: shared CI machines are too noisy for them; the numbers are
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from bench_helpers import bench_report
 
-ROOT = Path(__file__).resolve().parents[1]
 RATE_KEYS = ("service_epochs_per_s", "naive_epochs_per_s", "ratio", "big_service_epochs_per_s",
              "big_naive_epochs_per_s", "big_ratio", "digits_service_epochs_per_s", "digits_naive_epochs_per_s",
              "digits_ratio")
@@ -21,12 +17,7 @@ RATE_KEYS = ("service_epochs_per_s", "naive_epochs_per_s", "ratio", "big_service
 
 @pytest.mark.timeout(300)
 def test_quick_benchmark_prints_one_json_line_of_positive_rates():
-    completed = subprocess.run([sys.executable, "-m", "bench.training", "--json", "--quick"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=300, check=False)
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    lines = completed.stdout.splitlines()
-    assert len(lines) == 1, f"stdout must be exactly one JSON line, got: {completed.stdout!r}"
-    report = json.loads(lines[0])
+    report = bench_report("bench.training", "--quick")
     for key in RATE_KEYS:
         value = report[key]
         assert isinstance(value, int | float) and math.isfinite(value) and value > 0, (key, value)
