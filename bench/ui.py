@@ -28,7 +28,10 @@ from the same run and machine state:
    frames' delays past 1.5 frames of 60 Hz, summed; ``page_task_fraction_cdp``: Chromium's own TaskDuration
    metric through the DevTools protocol, every main-thread task however short), and ``server_ms_per_update``:
    CPU time (user + system, ``/proc/<pid>/stat``) of the Streamlit web process alone, not of its training
-   worker processes, over the window, per update counted. Then ``play_to_first_epoch_second_tab_s`` (a second
+   worker processes, per second of the window over the updates per second counted.
+   ``server_idle_cpu_percent``: the same process's CPU over 3 s with the page open before the first Play
+   (Streamlit's own config and secrets polling, the job registry); ``server_ms_per_update_above_idle`` leaves
+   that out. Then ``play_to_first_epoch_second_tab_s`` (a second
    tab on the same link presses Play: a run of a network this server built, possibly on the other worker),
    ``play_to_first_epoch_new_s`` (a tab on a network of a new shape, ``layers=3``, not trained on this server
    yet) and ``play_to_first_epoch_new_at_once_s`` (another new shape, ``layers=5``, Play pressed the moment its
@@ -63,6 +66,7 @@ CHANNEL_SWITCH = "PLAYGROUND_LIVE_CHANNEL"
 VIEWPORT = {"width": 1366, "height": 768}
 SETTLE_MS = 500  # a student's pause between seeing the Play button and pressing it
 TRAINING_FROM_EPOCH = 20  # the window opens once the run shows this epoch
+IDLE_SECONDS = 3.0  # the web process's CPU with the page open and idle, before the first Play
 
 # Installed in every page before its own scripts: helpers that find elements also inside shadow roots (custom
 # components v2 may isolate their DOM), and a watcher stamping the first frame with the controls and the output
@@ -225,6 +229,15 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _idle_cpu_percent(page, pid: int | None, seconds: float = IDLE_SECONDS) -> float | None:
+    """The web process's CPU (% of one core) with the page open and nothing training."""
+    if not pid:
+        return None
+    start, clock = process_cpu_seconds(pid), time.monotonic()
+    page.wait_for_timeout(seconds * 1000)
+    return round(100 * (process_cpu_seconds(pid) - start) / (time.monotonic() - clock), 2)
+
+
 def _cdp_task_seconds(cdp) -> tuple[float, float]:
     metrics = {metric["name"]: metric["value"] for metric in cdp.send("Performance.getMetrics")["metrics"]}
     return metrics["Timestamp"], metrics["TaskDuration"]
@@ -294,6 +307,8 @@ def measure_channel_server(browser, window_seconds: float) -> dict:
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable")
         page.locator(".pg-epoch").wait_for()
+        page.wait_for_timeout(1000)  # the page's first run and its requests are over
+        idle = _idle_cpu_percent(page, pid)
         # TensorFlow imported (in the workers) and this network built: Play to epoch 3, Pause, Reset.
         _button(page, "Play").click()
         _wait_epoch(page, ">= 3")
@@ -322,7 +337,7 @@ def measure_channel_server(browser, window_seconds: float) -> dict:
         _button(new, "Pause").click()
         new.close()
     return {**figures, "play": play, "second_play": second_play, "new_play": new_play, "new_at_once": new_at_once,
-            "window": window, "live_path": path}
+            "window": window, "live_path": path, "idle_cpu_percent": idle}
 
 
 def measure_fallback_server(browser, window_seconds: float) -> dict:
@@ -332,12 +347,21 @@ def measure_fallback_server(browser, window_seconds: float) -> dict:
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable")
         page.locator(".pg-epoch").wait_for()
+        page.wait_for_timeout(1000)  # the page's first run and its requests are over
+        idle = _idle_cpu_percent(page, pid)
         _button(page, "Play").click()
         window = _training_window(page, cdp, pid, window_seconds)
         path = _live_path(page)
         _button(page, "Pause").click()
         _button(page, "Play").wait_for()
-    return {**figures, "window": window, "live_path": path}
+    return {**figures, "window": window, "live_path": path, "idle_cpu_percent": idle}
+
+
+def _above_idle(window: dict, idle_percent: float | None) -> float | None:
+    """CPU ms per update of the web process beyond what it spends with the page open and idle."""
+    if idle_percent is None or window["server_cpu_percent"] is None or not window["updates_per_s"]:
+        return None
+    return round(10 * (window["server_cpu_percent"] - idle_percent) / window["updates_per_s"], 2)
 
 
 def measure(window_seconds: float = 8.0) -> dict:
@@ -361,7 +385,11 @@ def measure(window_seconds: float = 8.0) -> dict:
         "epochs_per_s_while_open": window["epochs_per_s"],
         "server_ms_per_update": window["server_ms_per_update"],
         "server_cpu_percent": window["server_cpu_percent"],
+        "server_ms_per_update_above_idle": _above_idle(window, live["idle_cpu_percent"]),
+        "server_idle_cpu_percent": live["idle_cpu_percent"],
         "fallback_server_ms_per_update": old["server_ms_per_update"],
+        "fallback_server_ms_per_update_above_idle": _above_idle(old, fallback["idle_cpu_percent"]),
+        "fallback_server_idle_cpu_percent": fallback["idle_cpu_percent"],
         "fallback_over_live_ratio": ratio,
         "fallback_updates_per_s": old["updates_per_s"],
         "fallback_epochs_per_s_while_open": old["epochs_per_s"],
