@@ -529,7 +529,9 @@ export default function (component) {
   const newRoot = state.root !== root;
   state.root = root;
   const scene = data.scene;
+  let rebuilt = false;
   if (newRoot || state.sceneId !== scene.scene_id) {
+    rebuilt = true;
     const keep = state.sceneId !== null && !newRoot;
     state.scene = scene;
     state.sceneId = scene.scene_id;
@@ -557,6 +559,10 @@ export default function (component) {
   } else if (!ticket && state.ws) {
     state.ticket = null;
     const old = state.ws; state.ws = null; old.close();
+  }
+  if (rebuilt) {  // new elements: drawn now, so that no frame (nor a script) ever sees them empty
+    if (state.raf) { cancelAnimationFrame(state.raf); state.raf = 0; }
+    paint(state);
   }
   schedule(state);
   return () => {  // at unmount only

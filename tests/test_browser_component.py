@@ -1,0 +1,158 @@
+"""Browser tests of the live views drawn in the browser (playground/ui/live_component.py, fed over the live
+channel): frames arrive and are drawn without page reruns, hovering shows weights and biases, the view options
+change the picture, no sampled animation frame lacks a view while training, Step adds exactly one epoch and
+Pause freezes the drawing."""
+
+import pytest
+
+from tests.conftest import ARTIFACTS
+from tests.test_browser_playground import epoch_of, wait_for_app, wait_for_epoch
+
+pytestmark = pytest.mark.slow
+
+ROOT = ".pg-live-component"
+FRAMES_JS = f"() => parseInt(document.querySelector('{ROOT}')?.dataset.frames || '0')"
+
+# Every animation frame for a while: is each view there, drawn and of its size? (rAF callbacks run just before
+# the browser renders, so each sample is what a frame shows.)
+SAMPLER_JS = """(milliseconds) => new Promise(resolve => {
+  const samples = [];
+  const end = performance.now() + milliseconds;
+  const check = () => {
+    const root = document.querySelector('.pg-live-component');
+    const img = root && root.querySelector('.pg-output img');
+    const curve = root && root.querySelector('.pg-curve svg');
+    const neurons = root ? [...root.querySelectorAll('.pg-neuron')] : [];
+    const box = element => element ? element.getBoundingClientRect() : {width: 0, height: 0};
+    samples.push({
+      picture: !!img && img.complete && img.naturalWidth > 0 && box(img).width > 0,
+      chart: !!curve && curve.querySelectorAll('polyline').length >= 2 && box(curve).height > 0,
+      neurons: neurons.length > 0 && neurons.every(canvas => !canvas.hidden && box(canvas).width >= 40),
+      links: !!root && root.querySelectorAll('.pg-network .link').length > 0,
+      epoch: !!document.querySelector('.pg-epoch b')?.innerText,
+      frames: root ? parseInt(root.dataset.frames || '0') : -1,
+    });
+    if (performance.now() < end) requestAnimationFrame(check); else resolve(samples);
+  };
+  requestAnimationFrame(check);
+})"""
+
+# The output picture's distinct colours (the data points are a separate layer over it).
+PICTURE_COLOURS_JS = """() => {
+  const img = document.querySelector('.pg-live-component .pg-output img');
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(img, 0, 0);
+  const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  const colours = new Set();
+  for (let index = 0; index < data.length; index += 4) colours.add(`${data[index]},${data[index + 1]},${data[index + 2]}`);
+  return colours.size;
+}"""
+TICK_LABELS_JS = """() => [...document.querySelectorAll('.pg-live-component .pg-curve svg g[fill] text[text-anchor=end]')]
+  .map(text => text.textContent)"""
+
+
+def open_component(page, app_url, query="epochs=100000"):
+    page.goto(f"{app_url}/?{query}")
+    wait_for_app(page)
+    page.locator(ROOT).wait_for()
+    # The views are complete at once: the first frame rides with the scene.
+    page.wait_for_function(f"() => ({FRAMES_JS})() >= 1")
+    page.locator(f"{ROOT} .pg-output img").wait_for()
+
+
+def play(page):
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.get_by_role("button", name="Pause", exact=True).wait_for()
+
+
+def pause(page):
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for()
+
+
+def test_frames_arrive_over_the_channel_and_are_drawn_with_no_blank_view(page, app_url):
+    open_component(page, app_url)
+    page.evaluate(f"() => {{ document.querySelector('{ROOT}').__marked = true; }}")
+    play(page)
+    wait_for_epoch(page, "epoch >= 20", timeout=90_000)
+    samples = page.evaluate(SAMPLER_JS, 4000)
+    page.screenshot(path=str(ARTIFACTS / "component-training.png"))
+    # The same element throughout: the views were updated in place, not re-rendered by a script rerun.
+    assert page.evaluate(f"() => document.querySelector('{ROOT}').__marked === true")
+    frames = [sample["frames"] for sample in samples]
+    assert frames[-1] - frames[0] >= 20, f"only {frames[-1] - frames[0]} paints in 4 s"
+    for view in ("picture", "chart", "neurons", "links", "epoch"):
+        blank = [index for index, sample in enumerate(samples) if not sample[view]]
+        assert not blank, f"{view} missing in {len(blank)} of {len(samples)} animation frames"
+    # The curve's data-points attribute follows the history, as bench/ui.py reads it.
+    points = page.evaluate("() => parseInt(document.querySelector('.pg-curve [data-points]').dataset.points)")
+    assert points >= 20
+    pause(page)
+
+
+def test_pause_freezes_and_step_adds_exactly_one_epoch(page, app_url):
+    open_component(page, app_url)
+    play(page)
+    wait_for_epoch(page, "epoch >= 10", timeout=90_000)
+    pause(page)
+    page.wait_for_timeout(1000)
+    held, frames = epoch_of(page), page.evaluate(FRAMES_JS)
+    page.wait_for_timeout(1500)
+    assert epoch_of(page) == held and page.evaluate(FRAMES_JS) == frames  # nothing moves while paused
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_for_epoch(page, f"epoch === {held + 1}")
+    page.get_by_role("button", name="Play", exact=True).wait_for()
+    page.wait_for_timeout(1000)
+    assert epoch_of(page) == held + 1
+    page.get_by_role("button", name="Reset", exact=True).click()
+    wait_for_epoch(page, "epoch === 0")
+
+
+def test_hovering_a_link_shows_its_weight_and_a_node_its_bias(page, app_url):
+    open_component(page, app_url)
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_for_epoch(page, "epoch === 1")
+    page.get_by_role("button", name="Play", exact=True).wait_for()
+    tip = page.locator(f"{ROOT} .pg-tip")
+    page.locator(f"{ROOT} .pg-network .link").nth(4).hover()
+    tip.wait_for(state="visible")
+    assert " → " in tip.inner_text() and "w = " in tip.inner_text()
+    page.locator(f"{ROOT} .pg-network .pg-node-hidden").first.hover(force=True)
+    page.wait_for_function(f"() => document.querySelector('{ROOT} .pg-tip').innerText.includes('bias = ')")
+    assert tip.inner_text().startswith("hidden_1[0], bias = ")
+
+
+def test_discretize_and_show_test_change_the_picture(page, app_url):
+    open_component(page, app_url)
+    play(page)
+    wait_for_epoch(page, "epoch >= 30", timeout=90_000)
+    pause(page)
+    page.wait_for_timeout(500)
+    smooth = page.evaluate(PICTURE_COLOURS_JS)
+    rings = page.locator(f"{ROOT} .pg-points-layer path").count()
+    assert smooth > 10  # a gradient from orange to blue
+    page.get_by_text("Discretize output").click()
+    page.wait_for_function(f"() => ({PICTURE_COLOURS_JS})() <= 2")
+    page.get_by_text("Show test data").click()
+    page.wait_for_function(f"() => document.querySelectorAll('{ROOT} .pg-points-layer path').length > {rings}")
+    assert page.locator(f"{ROOT} .pg-points-layer path[stroke='#333333']").count() == 1  # the test points' rings
+    page.get_by_text("Discretize output").click()
+    page.wait_for_function(f"() => ({PICTURE_COLOURS_JS})() > 10")
+
+
+def test_log_scale_redraws_the_live_curve_on_a_log_axis(page, app_url):
+    open_component(page, app_url)
+    play(page)
+    wait_for_epoch(page, "epoch >= 100", timeout=90_000)
+    linear = page.evaluate(TICK_LABELS_JS)
+    assert "0" in linear  # a linear loss axis starts at 0
+    page.get_by_text("Log scale").click()
+    # Powers of ten and their 2 and 5 multiples, as Plotly labels a log axis spanning decades; never 0.
+    page.wait_for_function(f"""() => {{ const labels = ({TICK_LABELS_JS})().filter(label => label);
+        return labels.length >= 2 && labels.every(label => /^(0\\.0*)?[125]0*$/.test(label)); }}""")
+    page.wait_for_timeout(1000)
+    logarithmic = [label for label in page.evaluate(TICK_LABELS_JS) if label]
+    assert "0" not in logarithmic, logarithmic
+    pause(page)
