@@ -156,3 +156,31 @@ def test_log_scale_redraws_the_live_curve_on_a_log_axis(page, app_url):
     logarithmic = [label for label in page.evaluate(TICK_LABELS_JS) if label]
     assert "0" not in logarithmic, logarithmic
     pause(page)
+
+
+# A live channel that never opens (a proxy without websockets, say): every attempt fails before it opens.
+FAILING_CHANNEL_JS = """(() => {
+  const Real = window.WebSocket;
+  window.WebSocket = function (url, protocols) {
+    if (!String(url).includes('/_playground/live')) return new Real(url, protocols);
+    const fake = {readyState: 0, send() {}, close() {}};
+    setTimeout(() => { fake.readyState = 3; fake.onclose?.({code: 1006}); }, 50);
+    return fake;
+  };
+  Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+})();"""
+
+
+def test_a_channel_that_never_opens_falls_back_to_the_refreshing_fragment(page, app_url):
+    page.add_init_script(FAILING_CHANNEL_JS)
+    page.goto(f"{app_url}/?epochs=100000")
+    wait_for_app(page)
+    # After three failed attempts the component says so and the page draws the fragment's views instead.
+    page.wait_for_function(f"() => !document.querySelector('{ROOT}') && !!document.querySelector('.pg-live .pg-output img')",
+                           timeout=30_000)
+    play(page)
+    wait_for_epoch(page, "epoch >= 5", timeout=90_000)
+    held = epoch_of(page)
+    wait_for_epoch(page, f"epoch > {held}")  # the fragment keeps refreshing the counter
+    assert page.locator(ROOT).count() == 0
+    pause(page)
