@@ -32,8 +32,8 @@ and counts the epochs of the messages (``status.epoch``, sent when the status ch
 retried with a backoff, a channel that never opened is given up after 3 tries, a new token reopens it. While the
 channel is open the page's "Epoch N" Markdown is not counted; without a ticket (a server started with
 ``PLAYGROUND_LIVE_CHANNEL=off``, ``--serve-without-channel``; or ``--no-channel``) the session counts the page's
-reruns as before. ``paths`` says how many sessions got their epochs from the channel ("channel") or only from
-the page's reruns ("streamlit"); ``channel_messages``, ``channel_mb`` and ``channel_reconnects`` (closes while the
+reruns as before. ``sessions_offered_channel`` counts the sessions whose page carried a ticket, ``paths`` how
+many sessions got their epochs from the channel ("channel") or only from the page's reruns ("streamlit"); ``channel_messages``, ``channel_mb`` and ``channel_reconnects`` (closes while the
 session stayed) are summed over the sessions.
 
 Scenario: a warm-up session first presses Play, waits for epoch 1 and pauses (so TensorFlow is imported, as on
@@ -209,6 +209,7 @@ async def measure(url: str, sessions: int, seconds: float, query: str, *, setup_
         "server_rss_mb": None if rss is None else round(rss, 1),
         "errors": len(errors),
         "paths": paths,
+        "sessions_offered_channel": sum(figures["offered_channel"] for figures in per_session),
         "channel_messages": sum(student.channel_messages for student in students),
         "channel_mb": round(sum(student.channel_bytes for student in students) / 1e6, 2),
         "channel_reconnects": sum(len(student.channel_closes) for student in students),

@@ -78,6 +78,7 @@ class Session:
         self.channel_messages = 0
         self.channel_bytes = 0
         self.channel_closes: list[int | None] = []
+        self.offered_channel = False  # the page's component carried a ticket
         # measurements
         self.play_at: float | None = None
         self.first_epoch_at: float | None = None
@@ -93,7 +94,7 @@ class Session:
         and its value as the second subprotocol. Each session gets a cookie of its own: one browser each."""
         _, headers = await asyncio.wait_for(http_get(self.host, self.port, self.path + HEALTH_PATH, headers=True),
                                             timeout)
-        self.cookie = _cookie(headers, XSRF_COOKIE)
+        self.cookie = set_cookie_value(headers, XSRF_COOKIE)
         cookie_header = {"Cookie": f"{XSRF_COOKIE}={self.cookie}"} if self.cookie else None
         self.websocket = await connect(self.ws_url, subprotocols=["streamlit", self.cookie or PLACEHOLDER_TOKEN],
                                        additional_headers=cookie_header, max_size=None, ping_interval=None,
@@ -214,14 +215,15 @@ class Session:
         if not isinstance(data, dict):
             return
         epoch = frame_epoch(data.get("frame"))
-        if epoch is not None:
+        if epoch is not None and not self.channel_open:  # an open channel is ahead of the page's run, or even
             self._epoch(epoch, now)
-        if not self.use_channel:
-            return
-        # As live.js: a new token (re)opens the channel, the same one leaves it as it is, none closes it.
         ticket = data.get("ticket")
         ticket = ((str(ticket["path"]), str(ticket["token"]))
                   if isinstance(ticket, dict) and ticket.get("path") and ticket.get("token") else None)
+        self.offered_channel |= ticket is not None
+        if not self.use_channel:
+            return
+        # As live.js: a new token (re)opens the channel, the same one leaves it as it is, none closes it.
         if ticket == self.ticket:
             return
         self.ticket = ticket
@@ -408,7 +410,8 @@ class Session:
         return {"epochs_per_s": round(epochs_per_s, 2), "updates_per_s": round(updates_per_s, 2),
                 "play_to_first_epoch_s": None if latency is None else round(latency, 3),
                 "reached_epoch": first is not None, "last_epoch": seen[-1][1] if seen else None,
-                "path": self.path_used(), "channel_messages": self.channel_messages,
+                "path": self.path_used(), "offered_channel": self.offered_channel,
+                "channel_messages": self.channel_messages,
                 "errors": len(self.errors)}
 
     def path_used(self) -> str:
@@ -441,7 +444,7 @@ async def http_get(host: str, port: int, path: str, *, headers: bool = False):
             await writer.wait_closed()
 
 
-def _cookie(headers: list[tuple[str, str]], name: str) -> str | None:
+def set_cookie_value(headers: list[tuple[str, str]], name: str) -> str | None:
     """A cookie's value from a response's Set-Cookie headers."""
     for header, value in headers:
         if header == "set-cookie":
