@@ -43,14 +43,17 @@ div:has(> .st-key-live_area) { container-type: inline-size; }
 .pg-live > .pg-curve,
 .st-key-live_area .stVerticalBlock:not([class*="st-key-"]) > .stElementContainer:has(.stPlotlyChart) {
   grid-column: 3; order: 5; }
-.st-key-live_area:has(.pg-wide-network) .pg-live > .pg-network { grid-column: 1 / -1; grid-row: auto; order: 0; }
-.st-key-live_area:has(.pg-wide-network) { grid-template-columns: minmax(0, 1fr) 250px 270px minmax(0, 1fr); }
+/* A network too wide for its column (deep or with many inputs): it takes the room of the first two columns, the
+   output view and the loss curve stack in the last one, the output view first (both under their options). */
+.st-key-live_area:has(.pg-wide-network) { grid-template-columns: minmax(0, 1fr) 270px; }
+.st-key-live_area:has(.pg-wide-network) .pg-live > .pg-network { grid-row: span 4; }
 .st-key-live_area:has(.pg-wide-network) > div:has(> .st-key-output_options),
-.st-key-live_area:has(.pg-wide-network) .pg-live > .pg-output { grid-column: 2; }
 .st-key-live_area:has(.pg-wide-network) > div:has(> .st-key-curve_options),
-.st-key-live_area:has(.pg-wide-network) .pg-live > .pg-curve,
+.st-key-live_area:has(.pg-wide-network) .pg-live > :is(.pg-output, .pg-curve),
 .st-key-live_area:has(.pg-wide-network) .stVerticalBlock:not([class*="st-key-"]) > .stElementContainer:has(.stPlotlyChart) {
-  grid-column: 3; }
+  grid-column: 2; }
+.st-key-live_area:has(.pg-wide-network) .pg-live > .pg-output { order: 3; }
+.st-key-live_area:has(.pg-wide-network) > div:has(> .st-key-curve_options) { order: 4; }
 @container (max-width: 780px) {
   .st-key-live_area { grid-template-columns: 250px minmax(270px, 1fr); }
   .pg-live > .pg-network { grid-column: 1 / -1; grid-row: auto; }
@@ -76,6 +79,7 @@ PRESENTATION_CSS = """
 html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
 .pg-epoch { font-size: 2.8rem; }
 .st-key-live_area:has(.pg-presenting) { grid-template-columns: minmax(0, 1fr) 300px 320px; }
+.st-key-live_area:has(.pg-presenting.pg-wide-network) { grid-template-columns: minmax(0, 1fr) 320px; }
 [data-testid="stMetricValue"], .pg-metric-value { font-size: 2.1rem; }
 [data-testid="stMetricLabel"] p, [data-testid="stCaptionContainer"] p, .pg-metric-label, .pg-live .pg-caption {
   font-size: 1.05rem; }

@@ -63,12 +63,13 @@ class Sizes:
     curve_width: int = 270
     curve_height: int = 300
     font: float = 12.0  # the diagram's title font
-    wide_network: float = 430.0  # a diagram wider than this gets the whole row above the other views
+    wide_network: float = 430.0  # a diagram wider than this takes the room of two columns
+    max_network_height: float = 480.0  # taller diagrams (columns of 10 drawn units) are scaled down to this
 
 
 PAGE_SIZES = Sizes()
 PRESENTING_SIZES = Sizes(slot=62.0, radius=27.0, layer_gap=110.0, output=300, curve_width=320, curve_height=330,
-                         font=14.0, wide_network=560.0)
+                         font=14.0, wide_network=560.0, max_network_height=540.0)
 
 
 def sizes_for(presenting: bool) -> Sizes:
@@ -141,13 +142,14 @@ def network_scene(layout: NetworkLayout, sizes: Sizes) -> dict:
         titles.append([px(layer.x), round(8 + font + (stagger if index % 2 else 0), 1), first, second])
     return {
         "width": round(width, 1), "height": round(height, 1), "radius": radius, "font": font,
+        "max_height": sizes.max_network_height,
         "nodes": nodes, "links": links, "titles": titles,
         "ellipses": [[px(x), py(y)] for x, y in layout.ellipses],
         "kinds": [list(NODE_COLORS[kind]) for kind in KINDS],
         "link_width": [MIN_LINK_WIDTH * 4 / 3, MAX_LINK_WIDTH * 4 / 3],
         "no_weight": [NO_WEIGHT_COLOR, round(NO_WEIGHT_WIDTH * 4 / 3, 2)],
         "signs": [colors.BLUE, colors.ORANGE],
-        "cells": THUMBNAIL_CELLS, "caption": NETWORK_CAPTION,
+        "cells": THUMBNAIL_CELLS, "caption": NETWORK_CAPTION, "palette": _palette_b64(SCALE_PALETTE),
         # Wider than its column beside the other views at this size: the page gives it the whole row.
         "wide": width > sizes.wide_network,
     }

@@ -159,8 +159,9 @@ function buildViews(state) {
 
 function buildNetwork(state, box) {
   const network = state.scene.network, views = state.views;
+  const widest = Math.min(network.width, network.max_height * network.width / network.height);
   const frame = el("div", {class: "pg-net-box",
-                           style: `max-width:${network.width}px;aspect-ratio:${network.width} / ${network.height}`}, box);
+                           style: `max-width:${widest.toFixed(1)}px;aspect-ratio:${network.width} / ${network.height}`}, box);
   const svg = svgEl("svg", {viewBox: `0 0 ${network.width} ${network.height}`, role: "img",
                             "aria-label": "network diagram", "font-family": "sans-serif"}, frame);
   const links = svgEl("g", {class: "pg-links", fill: "none"}, svg);
@@ -342,6 +343,7 @@ function paintWeights(state) {
 function paintGrids(state) {
   const views = state.views, scene = state.scene;
   const palette = views.palette;
+  const scale = views.scale || (views.scale = decode(scene.network.palette, Uint8Array));
   const neurons = decode(state.grids.neurons, Uint8Array);
   const cells = scene.network.cells, tileSize = cells * cells;
   views.tiles.forEach((canvas, tile) => {
@@ -349,7 +351,7 @@ function paintGrids(state) {
     if (!neurons || neurons.length < (tile + 1) * tileSize) { canvas.hidden = true; return; }
     const context = canvas.getContext("2d");
     const image = canvas.__image || (canvas.__image = context.createImageData(cells, cells));
-    fillLevels(image.data, neurons.subarray(tile * tileSize, (tile + 1) * tileSize), palette);
+    fillLevels(image.data, neurons.subarray(tile * tileSize, (tile + 1) * tileSize), scale);
     context.putImageData(image, 0, 0);
     canvas.hidden = false;
   });
