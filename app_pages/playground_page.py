@@ -103,7 +103,7 @@ def playground_page() -> None:
             live.render_view_options(controller, loaded.dataset, points=False, output_pixels=sizes.output,
                                      curve_width=sizes.curve_width)
             live.render_live_component(controller, snapshot, controller.job().dataset, ticket, running=running,
-                                       presenting=presenting)
+                                       presenting=presenting, editable="layers" not in session.hidden_controls())
         else:
             live.render_view_options(controller, loaded.dataset)
             live_views()

@@ -184,3 +184,24 @@ def test_a_channel_that_never_opens_falls_back_to_the_refreshing_fragment(page, 
     wait_for_epoch(page, f"epoch > {held}")  # the fragment keeps refreshing the counter
     assert page.locator(ROOT).count() == 0
     pause(page)
+
+
+def test_the_diagrams_plus_and_minus_buttons_change_the_hidden_layers(page, app_url):
+    open_component(page, app_url, "layers=4,2")
+    hidden = f"() => document.querySelectorAll('{ROOT} .pg-node-hidden').length"
+    page.get_by_role("button", name="Add a unit to hidden layer 1").click()
+    page.wait_for_function(f"() => ({hidden})() === 7")
+    assert page.get_by_role("spinbutton", name="Layer 1 units").input_value() == "5"  # the sidebar follows
+    page.get_by_role("button", name="Add a hidden layer").click()
+    page.wait_for_function(f"() => ({hidden})() === 9")
+    assert "layers=5%2C2%2C2" in page.url  # a new layer copies the one before it, as the sidebar's
+    page.get_by_role("button", name="Remove a unit from hidden layer 2").click()
+    page.wait_for_function(f"() => ({hidden})() === 8")
+    page.get_by_role("button", name="Remove the last hidden layer").click()
+    page.wait_for_function(f"() => ({hidden})() === 6")
+    assert "layers=5%2C1&" in page.url
+
+
+def test_hidden_layer_controls_hide_the_diagrams_buttons(page, app_url):
+    open_component(page, app_url, "layers=4,2&layers_hide=true")
+    assert page.locator(f"{ROOT} .pg-edit-button").count() == 0

@@ -327,3 +327,10 @@ def test_hidden_neurons_are_at_least_40_pixels_across_and_bigger_when_presenting
     assert not network["wide"]  # the default network fits its column beside the other views
     deep = build_scene(RunSpec.from_query("layers=8,8,8,8,8,8").spec, dataset)
     assert deep["network"]["wide"]
+
+
+def test_an_editable_scene_carries_the_units_of_each_hidden_layer():
+    spec, dataset, scene, *_ = setup("layers=4,2")
+    assert scene["network"]["edit"] is None
+    editable = build_scene(spec, dataset, editable=True)["network"]["edit"]
+    assert editable["units"] == [4, 2] and editable["max_layers"] == 8

@@ -18,8 +18,9 @@ import streamlit as st
 
 from playground.controller import GRID_RESOLUTION, PCA, PlaygroundController
 from playground.data.points import Dataset
+from playground.options import MAX_HIDDEN_LAYERS, MAX_UNITS
 from playground.training.job import Snapshot, Status
-from playground.ui import live_channel, live_component
+from playground.ui import controls, live_channel, live_component
 from playground.views.curves import METRIC_LABELS, loss_figure
 from playground.views.live_drawings import LiveDrawings
 from playground.views.live_frames import (  # noqa: F401 - outputs_caught_up: the page's and tests' name for it
@@ -203,27 +204,51 @@ def channel_ticket() -> live_channel.Ticket | None:
 
 
 def scene_of(controller: PlaygroundController, dataset: Dataset, *, running: bool, presenting: bool,
-             metric: str) -> dict:
+             metric: str, editable: bool = True) -> dict:
     """The scene of this page run, built again only when what it shows changed."""
     options = drawings().options or ViewOptions()
     plane = None if dataset.is_2d else controller.plane()
-    key = (controller.spec, options, presenting, running, metric)
+    key = (controller.spec, options, presenting, running, metric, editable)
     found = st.session_state.get(SCENE)
     if found is not None and found[0] == key and found[1] is dataset and found[2] is plane:
         return found[3]
     scene = build_scene(controller.spec, dataset, plane=plane,
                         plane_points=None if plane is None else controller.plane_points(),
                         show_test=options.show_test, discretize=options.discretize, log_scale=options.log_scale,
-                        smoothing=options.smoothing, presenting=presenting, training=running, metric=metric)
+                        smoothing=options.smoothing, presenting=presenting, training=running, metric=metric,
+                        editable=editable)
     st.session_state[SCENE] = (key, dataset, plane, scene)
     return scene
 
 
+def edit_network() -> None:
+    """A +/- button of the diagram, before the page run it starts: the sidebar's layer widgets take the change
+    (TensorFlow Playground's buttons; the page then reads the spec from the widgets as for any edit)."""
+    change = live_component.spec_change()
+    if change is None:
+        return
+    count_key = controls.widget_key("layer_count")
+    count = int(st.session_state.get(count_key, 0))
+    if isinstance(change.get("layers"), int):
+        new_count = max(0, min(MAX_HIDDEN_LAYERS, count + change["layers"]))
+        st.session_state[count_key] = new_count
+        return
+    units = change.get("units")
+    if isinstance(units, list) and len(units) == 2 and all(isinstance(value, int) for value in units):
+        layer, step = units
+        key = controls.widget_key("units", layer)
+        if 0 <= layer < count and key in st.session_state:
+            st.session_state[key] = max(1, min(MAX_UNITS, int(st.session_state[key]) + step))
+
+
 def render_live_component(controller: PlaygroundController, snapshot: Snapshot, dataset: Dataset,
-                          ticket: live_channel.Ticket, *, running: bool, presenting: bool) -> None:
+                          ticket: live_channel.Ticket, *, running: bool, presenting: bool,
+                          editable: bool = True) -> None:
     """The live views drawn in the browser: the scene and a full first frame now, the next frames over the
-    channel. Not training: Plotly's interactive loss chart beside them, as the fragment's views have."""
-    scene = scene_of(controller, dataset, running=running, presenting=presenting, metric=snapshot.metric)
+    channel. Not training: Plotly's interactive loss chart beside them, as the fragment's views have.
+    ``editable``: the diagram's +/- buttons change the hidden layers (not when the link hides those controls)."""
+    scene = scene_of(controller, dataset, running=running, presenting=presenting, metric=snapshot.metric,
+                     editable=editable)
     source = frames()
     job = controller.job()
     plane = None if dataset.is_2d else controller.plane()
@@ -231,7 +256,7 @@ def render_live_component(controller: PlaygroundController, snapshot: Snapshot, 
                        note_source=controller.load_note)
     options = drawings().options or ViewOptions()
     with st.container():  # a block without a key, as the fragment's: the page's grid places what it holds
-        failed = live_component.render(scene, source.next_message({}), ticket)
+        failed = live_component.render(scene, source.next_message({}), ticket, on_spec_change=edit_network)
         if not running:
             sizes = sizes_for(presenting)
             render_curve_chart(snapshot, log_scale=options.log_scale, smoothing=options.smoothing,

@@ -11,6 +11,7 @@ never opened: the page falls back to refreshing its fragment).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 
 import streamlit as st
@@ -33,10 +34,21 @@ def _ignore() -> None:
     """The trigger re-runs the page by itself; nothing else to do."""
 
 
-def render(scene: dict, first_frame: dict | None, ticket: Ticket | None, key: str = KEY) -> bool:
-    """Mount (or update) the live views. Returns whether the component says its channel failed."""
+def render(scene: dict, first_frame: dict | None, ticket: Ticket | None, key: str = KEY,
+           on_spec_change: Callable[[], None] | None = None) -> bool:
+    """Mount (or update) the live views. Returns whether the component says its channel failed.
+    ``on_spec_change`` runs before the page run that a +/- button of the diagram starts; it finds the change,
+    ``{"layers": +1 or -1}`` or ``{"units": [hidden layer index, +1 or -1]}``, in ``spec_change(key)``."""
     data = {"scene": scene, "frame": first_frame,
             "ticket": None if ticket is None else {"path": ticket.path, "token": ticket.token}}
     result = _component(key=key, data=data, default={"channel_failed": False}, width="stretch",
-                        on_channel_failed_change=_ignore, on_run_ended_change=_ignore)
+                        on_channel_failed_change=_ignore, on_run_ended_change=_ignore,
+                        on_spec_change_change=on_spec_change or _ignore)
     return bool(getattr(result, "channel_failed", False))
+
+
+def spec_change(key: str = KEY) -> dict | None:
+    """The change a +/- button of the diagram asked for (in its ``on_spec_change`` callback), or None."""
+    found = st.session_state.get(key)
+    change = found.get("spec_change") if isinstance(found, dict) else None
+    return change if isinstance(change, dict) else None

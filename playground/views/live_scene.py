@@ -94,7 +94,7 @@ def hidden_nodes(layout: NetworkLayout) -> list:
     return [node for node in layout.nodes if node.kind == "hidden"]
 
 
-def network_scene(layout: NetworkLayout, sizes: Sizes) -> dict:
+def network_scene(layout: NetworkLayout, sizes: Sizes, edit: dict | None = None) -> dict:
     """Where every node, link, label, ellipsis and title of the diagram goes, in CSS pixels of a
     ``width`` x ``height`` SVG, with each element's tooltip (the frame adds weights and biases to it)."""
     slot, radius, gap, font = sizes.slot, sizes.radius, sizes.layer_gap, sizes.font
@@ -152,6 +152,8 @@ def network_scene(layout: NetworkLayout, sizes: Sizes) -> dict:
         "cells": THUMBNAIL_CELLS, "caption": NETWORK_CAPTION, "palette": _palette_b64(SCALE_PALETTE),
         # Wider than its column beside the other views at this size: the page gives it the whole row.
         "wide": width > sizes.wide_network,
+        # The +/- buttons under the diagram (None: the page's layer controls are hidden): units per hidden layer.
+        "edit": edit,
     }
 
 
@@ -200,13 +202,19 @@ def curve_scene(metric: str, sizes: Sizes, *, shown: bool, log_scale: bool, smoo
 def build_scene(spec: RunSpec, dataset: Dataset, *, plane: SlicePlane | None = None,
                 plane_points: tuple[np.ndarray, np.ndarray] | None = None, show_test: bool = False,
                 discretize: bool = False, log_scale: bool = False, smoothing: float = 0.0, presenting: bool = False,
-                training: bool = False, metric: str | None = None) -> dict:
+                training: bool = False, metric: str | None = None, editable: bool = False) -> dict:
     """The scene of one page run. ``training``: the page shows the run as training (the component draws the loss
-    curve; otherwise the page's Plotly chart does). ``scene_id`` is a hash of the rest."""
+    curve; otherwise the page's Plotly chart does); ``editable``: the diagram has +/- buttons for the hidden
+    layers and their units. ``scene_id`` is a hash of the rest."""
     sizes = sizes_for(presenting)
     metric = metric or ("r2" if spec.problem == "regression" else "accuracy")
+    edit = None
+    if editable:
+        from playground.options import MAX_HIDDEN_LAYERS, MAX_UNITS
+
+        edit = {"units": list(spec.layers), "max_units": MAX_UNITS, "max_layers": MAX_HIDDEN_LAYERS}
     scene = {
-        "network": network_scene(layout_of(spec, dataset), sizes),
+        "network": network_scene(layout_of(spec, dataset), sizes, edit),
         "output": output_scene(spec, dataset, show_test=show_test, plane=plane, plane_points=plane_points,
                                pixels=sizes.output),
         "curve": curve_scene(metric, sizes, shown=training, log_scale=log_scale, smoothing=smoothing),

@@ -160,8 +160,9 @@ function buildViews(state) {
 function buildNetwork(state, box) {
   const network = state.scene.network, views = state.views;
   const widest = Math.min(network.width, network.max_height * network.width / network.height);
-  const frame = el("div", {class: "pg-net-box",
-                           style: `max-width:${widest.toFixed(1)}px;aspect-ratio:${network.width} / ${network.height}`}, box);
+  const wrap = el("div", {class: "pg-net-wrap", style: `max-width:${widest.toFixed(1)}px`}, box);
+  const frame = el("div", {class: "pg-net-box", style: `aspect-ratio:${network.width} / ${network.height}`}, wrap);
+  if (network.edit) buildEditor(state, el("div", {class: "pg-net-edit"}, wrap));
   const svg = svgEl("svg", {viewBox: `0 0 ${network.width} ${network.height}`, role: "img",
                             "aria-label": "network diagram", "font-family": "sans-serif"}, frame);
   const links = svgEl("g", {class: "pg-links", fill: "none"}, svg);
@@ -202,6 +203,29 @@ function buildNetwork(state, box) {
     next.textContent = second;
   }
   el("p", {class: "pg-caption"}, box).textContent = network.caption;
+}
+
+// The +/- buttons of TensorFlow Playground: a hidden layer more or less (under the inputs), a unit more or less
+// (under each hidden layer). The page applies them to its controls (a trigger value, then a page run).
+function buildEditor(state, row) {
+  const network = state.scene.network, edit = network.edit;
+  const button = (parent, text, label, change, disabled) => {
+    const element = el("button", {type: "button", class: "pg-edit-button", "aria-label": label, title: label}, parent);
+    element.textContent = text;
+    element.disabled = disabled;
+    element.addEventListener("click", () => state.setTriggerValue?.("spec_change", {...change, at: Date.now()}));
+  };
+  const place = x => `left:${x / network.width * 100}%`;
+  const layers = el("span", {class: "pg-edit-group pg-edit-layers", style: place(network.titles[0][0])}, row);
+  const count = edit.units.length;
+  button(layers, "−", "Remove the last hidden layer", {layers: -1}, count === 0);
+  el("span", {class: "pg-edit-label"}, layers).textContent = "layers";
+  button(layers, "+", "Add a hidden layer", {layers: 1}, count >= edit.max_layers);
+  edit.units.forEach((units, index) => {
+    const group = el("span", {class: "pg-edit-group", style: place(network.titles[index + 1][0])}, row);
+    button(group, "−", `Remove a unit from hidden layer ${index + 1}`, {units: [index, -1]}, units <= 1);
+    button(group, "+", `Add a unit to hidden layer ${index + 1}`, {units: [index, 1]}, units >= edit.max_units);
+  });
 }
 
 function buildOutput(state, box) {
