@@ -23,6 +23,8 @@ from the same run and machine state:
    the loss curve). While that run trains (from epoch 20) one window of ``--window`` seconds gives:
    ``updates_per_s`` (changes of the epoch counter's text seen by a requestAnimationFrame loop: page updates
    that were painted), ``frames_per_s`` (the live component's ``data-frames`` counter, when the page has it),
+   ``output_updates_per_s`` (changes of the output view's picture seen by the same loop: the component's grids,
+   read from its state, or the fragment's image),
    ``epochs_per_s_while_open`` (the counter's values), ``page_busy_fraction`` (the Performance API's long tasks:
    the time in main-thread tasks of 50 ms or more, over the window; ``page_busy_fraction_raf``: the animation
    frames' delays past 1.5 frames of 60 Hz, summed; ``page_task_fraction_cdp``: Chromium's own TaskDuration
@@ -111,7 +113,17 @@ HELPERS_JS = """
     const trace = plot && plot._fullData && plot._fullData[0];
     return trace ? (trace._length ?? (trace.x ? trace.x.length : 0)) : 0;
   };
-  window.__pg = {find, el, visible, playButton, epoch, counterText, frames, curvePoints, firstPaint: null};
+  const outputPicture = () => {
+    // What the output view shows: the component's grids (its state, on the nearest ancestor holding it: live.js's
+    // __pgLive) or the fragment's picture (its data URI).
+    for (let node = el('.pg-live-component'); node; node = node.parentElement) {
+      if (node.__pgLive) return node.__pgLive.grids;
+    }
+    const picture = el('.pg-output img.pg-boundary');
+    return picture ? picture.getAttribute('src') : null;
+  };
+  window.__pg = {find, el, visible, playButton, epoch, counterText, frames, curvePoints, outputPicture,
+                 firstPaint: null};
   const watch = () => {
     if (visible(playButton()) && visible(el('.pg-output'))) {
       window.__pg.firstPaint = {sinceNavigation: performance.now(), wall: Date.now()};
@@ -155,11 +167,14 @@ WINDOW_START_JS = """() => {
     w.observer.observe({type: 'longtask'});
   } catch (error) { w.observer = null; w.longTasks = null; }
   const FRAME = 1000 / 60;  // a frame at 60 Hz, in ms
-  let last = pg.counterText(), previous = w.start;
+  let last = pg.counterText(), lastPicture = pg.outputPicture(), previous = w.start;
+  w.pictures = 0;
   const loop = (now) => {
     if (w.end !== null) return;
     const text = pg.counterText();
     if (text !== last) { w.updates += 1; last = text; }
+    const picture = pg.outputPicture();
+    if (picture !== lastPicture) { w.pictures += 1; lastPicture = picture; }
     const gap = now - previous;
     if (gap > 1.5 * FRAME) w.rafBusy += gap - FRAME;
     previous = now;
@@ -181,7 +196,7 @@ WINDOW_END_JS = """async () => {
     w.observer.takeRecords().forEach(w.count);
     w.observer.disconnect();
   }
-  return {elapsedMs: w.end - w.start, updates: w.updates, epoch0: w.epoch0, epoch1: w.epoch1,
+  return {elapsedMs: w.end - w.start, updates: w.updates, pictures: w.pictures, epoch0: w.epoch0, epoch1: w.epoch1,
           frames: w.frames1 === null || w.frames0 === null ? null : w.frames1 - w.frames0,
           longTasksMs: w.longTasks, longTaskCount: w.longTaskCount, rafBusyMs: w.rafBusy, rafFrames: w.rafFrames};
 }"""
@@ -262,6 +277,7 @@ def _training_window(page, cdp, pid: int | None, seconds: float) -> dict:
     return {
         "updates_per_s": round(updates_per_s, 2),
         "frames_per_s": None if result["frames"] is None else round(result["frames"] / elapsed, 2),
+        "output_updates_per_s": round(result["pictures"] / elapsed, 2),
         "epochs_per_s": round((result["epoch1"] - result["epoch0"]) / elapsed, 1),
         "page_busy_fraction": None if result["longTasksMs"] is None
         else round(result["longTasksMs"] / 1000 / elapsed, 3),
@@ -376,6 +392,7 @@ def measure(window_seconds: float = 8.0) -> dict:
     return {
         "updates_per_s": window["updates_per_s"],
         "frames_per_s": window["frames_per_s"],
+        "output_updates_per_s": window["output_updates_per_s"],
         "page_busy_fraction": window["page_busy_fraction"],
         "page_busy_method": "long tasks (PerformanceObserver 'longtask', time in tasks >= 50 ms / window)",
         "page_busy_fraction_raf": window["page_busy_fraction_raf"],
@@ -392,6 +409,7 @@ def measure(window_seconds: float = 8.0) -> dict:
         "fallback_server_idle_cpu_percent": fallback["idle_cpu_percent"],
         "fallback_over_live_ratio": ratio,
         "fallback_updates_per_s": old["updates_per_s"],
+        "fallback_output_updates_per_s": old["output_updates_per_s"],
         "fallback_epochs_per_s_while_open": old["epochs_per_s"],
         "fallback_server_cpu_percent": old["server_cpu_percent"],
         "fallback_page_busy_fraction": old["page_busy_fraction"],
