@@ -126,3 +126,26 @@ def test_a_status_sent_before_the_pages_last_control_is_sent_again_once_the_work
     worker._calls["j"] = 2  # the worker took the page's next control; the job's status stayed the same
     again = worker.updates()
     assert again[0]["status"] == Status.IDLE and again[0]["calls"] == 2
+
+
+def test_a_worker_shares_its_probes_among_its_running_jobs():
+    """One running job probes 20 times a second; forty share the same budget (one probe each per 2 s); paused
+    jobs keep theirs (they probe when forced only)."""
+    from types import SimpleNamespace
+
+    from playground.training.snapshot import Status
+    from playground.training.worker_process import MIN_PROBE_INTERVAL, PROBES_PER_SECOND, Worker
+
+    worker = Worker(connection=None, index=0, slice_seconds=0.05, trainer_capacity=0)
+
+    def jobs(statuses):
+        worker.jobs = {str(index): SimpleNamespace(status=status, probe_interval=0.2, weights_interval=0.1)
+                       for index, status in enumerate(statuses)}
+        worker.pace_probes()
+        return list(worker.jobs.values())
+
+    alone = jobs([Status.RUNNING, Status.PAUSED])
+    assert alone[0].probe_interval == MIN_PROBE_INTERVAL and alone[0].weights_interval == MIN_PROBE_INTERVAL / 2
+    assert alone[1].probe_interval == 0.2
+    crowd = jobs([Status.RUNNING] * 40)
+    assert all(job.probe_interval == 40 / PROBES_PER_SECOND for job in crowd)

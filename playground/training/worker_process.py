@@ -25,6 +25,11 @@ PUBLISH_INTERVAL = 0.05  # seconds between two batches of updates
 # none for its architecture): the student who settles on a network finds it ready. Not at once: a student
 # dragging a slider through five networks should not compile all five.
 WARM_AFTER_SECONDS = 1.0
+# A worker's budget of probes a second (a probe: the output over the view's grid and each neuron's, ~4 ms on the
+# default network), shared by its running jobs: one student's views change 20 times a second (the live channel
+# draws up to 30), fifteen students' about once or twice, and probing never takes much of the worker's time.
+PROBES_PER_SECOND = 20.0
+MIN_PROBE_INTERVAL = 0.05
 WORKER_NICENESS = 10  # lower CPU priority than the web process (see serve)
 CONTROLS = frozenset({"start", "pause", "resume", "step", "stop", "set_learning_rate", "set_epoch_limit",
                       "set_patience"})
@@ -184,6 +189,7 @@ class Worker:
     def _publish_forever(self) -> None:
         while not self._closed.wait(PUBLISH_INTERVAL):
             try:
+                self.pace_probes()
                 updates = self.updates()
                 if updates:
                     self.send(("updates", updates))
@@ -192,6 +198,17 @@ class Worker:
             except Exception:  # noqa: BLE001 - the publisher must outlive one bad pass
                 _LOG.exception("worker %d could not publish", self.index)
                 time.sleep(0.5)
+
+    def pace_probes(self) -> None:
+        """Share the worker's probes a second among its running jobs (weights, cheaper, twice as often)."""
+        from playground.training.snapshot import Status
+
+        with self._lock:
+            jobs = list(self.jobs.values())
+        running = [job for job in jobs if job.status == Status.RUNNING]
+        interval = max(MIN_PROBE_INTERVAL, len(running) / PROBES_PER_SECOND)
+        for job in running:
+            job.probe_interval, job.weights_interval = interval, interval / 2
 
     def updates(self) -> list[dict]:
         with self._lock:
