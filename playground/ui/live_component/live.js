@@ -447,7 +447,8 @@ function paintCurve(state) {
   const plotWidth = right - left;
 
   const svg = svgEl("svg", {width, height, viewBox: `0 0 ${width} ${height}`, "font-family": FONT_FAMILY, "font-size": FONT,
-                            role: "img", "aria-label": "loss curve", style: "display:block;background:white"});
+                            role: "img", "aria-label": "loss curve", style: "display:block;background:white",
+                            "data-scale": curve.log ? "log" : "linear"});
   const edges = `M${(left - PAD).toFixed(1)} ${top}V${bottom + PAD}M${(left - PAD).toFixed(1)} ${bottom + PAD}H${(right + PAD).toFixed(1)}`
     + (hasMetric ? `M${(right + PAD).toFixed(1)} ${top}V${bottom + PAD}` : "");
   svgEl("path", {d: edges, stroke: AXIS_COLOR, "stroke-width": 1, fill: "none"}, svg);
