@@ -8,6 +8,9 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
+import shutil
+import subprocess
 import timeit
 
 import numpy as np
@@ -94,6 +97,15 @@ def decode(text, dtype):
     return np.frombuffer(base64.b64decode(text), dtype=dtype)
 
 
+def history_of(message):
+    """The history records a message carries: a full message's float32 columns, or new rows (None for NaN)."""
+    if "history_columns" in message:
+        columns = message["history_columns"]
+        data = decode(columns["data"], "<f4").reshape(5, columns["length"])
+        return [[None if np.isnan(value) else float(value) for value in row] for row in data.T]
+    return message.get("history", [])
+
+
 def png_pixels(uri):
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
 
@@ -110,7 +122,8 @@ def test_an_empty_cursor_gets_a_full_message_then_nothing_until_something_change
     message = frames.next_message(cursor)
     assert message["full"] and message["reset_history"]
     assert message["scene_id"] == scene["scene_id"] and message["job_id"] == "job"
-    assert [row[0] for row in message["history"]] == [0, 1]
+    assert [row[0] for row in history_of(message)] == [0, 1]
+    assert history_of(message)[1][1:3] == pytest.approx([1 / 2, 1.1 / 2])
     assert {"status", "weights", "grids"} <= set(message)
     json.dumps(message, allow_nan=False)  # the channel's encoding: no NaN
     assert frames.next_message(cursor) is None
@@ -144,7 +157,7 @@ def test_a_new_scene_or_a_new_job_sends_everything_again():
     assert other["scene_id"] != scene["scene_id"]
     frames.set_context(source, spec, dataset, other, training=True)
     message = frames.next_message(cursor)
-    assert message["full"] and message["scene_id"] == other["scene_id"] and len(message["history"]) == 2
+    assert message["full"] and message["scene_id"] == other["scene_id"] and len(history_of(message)) == 2
     source.snapshot = snapshot_of([record(0)], job_id="next")  # Reset: another job, epoch 0
     message = frames.next_message(cursor)
     assert message["full"] and message["reset_history"] and message["job_id"] == "next"
@@ -158,15 +171,19 @@ def test_a_history_that_is_not_the_one_sent_starts_over():
     frames.next_message(cursor)
     source.snapshot = snapshot_of([record(0), record(5)])  # shorter: not a continuation
     message = frames.next_message(cursor)
-    assert message["reset_history"] and [row[0] for row in message["history"]] == [0, 5]
+    assert message["reset_history"] and [row[0] for row in history_of(message)] == [0, 5]
 
 
 def test_a_nan_loss_travels_as_null():
     _, _, _, _, frames, source = setup()
+    source.snapshot = snapshot_of([record(0)])
+    cursor = {}
+    assert history_of(frames.next_message(cursor))[0][1] == 1.0
     source.snapshot = snapshot_of([record(0), record(1, loss=float("nan"))])
-    message = frames.next_message({})
-    assert message["history"][1][1] is None
+    message = frames.next_message(cursor)  # new rows: JSON numbers, null for NaN
+    assert message["history"] == [[1, None, None, 0.505, 0.504]]
     json.dumps(message, allow_nan=False)
+    assert history_of(frames.next_message({}))[1][1] is None  # columns: NaN, which decodes to None here
 
 
 def test_a_message_that_finds_nothing_new_is_cheap():
@@ -334,3 +351,64 @@ def test_an_editable_scene_carries_the_units_of_each_hidden_layer():
     assert scene["network"]["edit"] is None
     editable = build_scene(spec, dataset, editable=True)["network"]["edit"]
     assert editable["units"] == [4, 2] and editable["max_layers"] == 8
+
+
+def test_a_long_history_travels_as_compact_columns_encoded_once():
+    _, _, _, _, frames, source = setup()
+    source.snapshot = snapshot_of([record(epoch) for epoch in range(100_000)])
+    first = frames.next_message({})
+    assert len(json.dumps(first)) < 100_000 * 5 * 4 * 1.4  # 20 bytes an epoch, in base64
+    assert frames.next_message({})["history_columns"] is first["history_columns"]  # encoded once
+    source.snapshot = snapshot_of([record(epoch) for epoch in range(100_001)])
+    grown = history_of(frames.next_message({}))
+    assert len(grown) == 100_001 and grown[-1][0] == 100_000
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run the component's script")
+def test_the_components_curve_arithmetic_is_curve_svgs(tmp_path):
+    """live.js draws the loss curve as curve_svg does: the same smoothing (grown as frames arrive), padded
+    ranges (linear and log) and ticks."""
+    from importlib import resources
+
+    from playground.views.curve_svg import HistoryColumns, _range, linear_ticks, log_ticks, tick_label
+
+    script = resources.files("playground.ui").joinpath("live_component", "live.js").read_text(encoding="utf-8")
+    (tmp_path / "live.mjs").write_text(script + "\nexport {curveSeries, rangeOf, logTicks, linearTicks, tickLabel};\n")
+    rng = np.random.default_rng(0)
+    history = [{"epoch": epoch, "loss": float(1 / (epoch + 1) + rng.random() * 0.05), "test_loss": 1.2 / (epoch + 1),
+                "accuracy": min(1.0, epoch / 50), "test_accuracy": math.nan if epoch == 7 else 0.9}
+               for epoch in range(300)]
+    rows = [[record[key] for key in ("epoch", "loss", "test_loss", "accuracy", "test_accuracy")] for record in history]
+    (tmp_path / "check.mjs").write_text(f"""
+import {{curveSeries, rangeOf, logTicks, linearTicks, tickLabel}} from './live.mjs';
+const rows = {json.dumps(rows).replace("NaN", "null")};
+const out = {{}};
+for (const smoothing of [0, 0.9]) {{
+  const state = {{scene: {{curve: {{smoothing}}}}, cols: [[], [], [], [], []], curveCache: null}};
+  const add = part => part.forEach(row => row.forEach((value, column) => state.cols[column].push(value ?? NaN)));
+  add(rows.slice(0, 120)); curveSeries(state); add(rows.slice(120));
+  const cache = curveSeries(state);
+  out[smoothing] = {{linear: rangeOf(cache.ext.slice(0, 2), false), log: rangeOf(cache.ext.slice(0, 2), true),
+                    last: cache.series.map(series => series[series.length - 1])}};
+}}
+out.log = [logTicks(-2.3, 0.1, 180, 40), logTicks(-0.9, -0.3, 180, 40)];
+const [ticks, step] = linearTicks(0, 0.83, 180, 40);
+out.linear = ticks.map(tick => tickLabel(tick, step));
+console.log(JSON.stringify(out));
+""")
+    found = json.loads(subprocess.run(["node", str(tmp_path / "check.mjs")], capture_output=True, text=True,
+                                      check=True, timeout=60).stdout)
+    columns = HistoryColumns("accuracy")
+    columns.update(history)
+    for smoothing in (0, 0.9):
+        data = columns.rows(["loss", "test_loss", "accuracy", "test_accuracy"], smoothing)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log = np.log10(np.where(data[:2] > 0, data[:2], np.nan))
+        expected = found[str(smoothing)]
+        np.testing.assert_allclose(expected["linear"], _range(data[:2]), rtol=1e-12)
+        np.testing.assert_allclose(expected["log"], _range(log), rtol=1e-12)
+        np.testing.assert_allclose(expected["last"], data[:, -1], rtol=1e-12)
+    assert found["log"] == [[list(tick) for tick in log_ticks(-2.3, 0.1, 180, 40)],
+                            [list(tick) for tick in log_ticks(-0.9, -0.3, 180, 40)]]
+    ticks, step = linear_ticks(0, 0.83, 180, 40)
+    assert found["linear"] == [tick_label(tick, step) for tick in ticks]

@@ -118,7 +118,7 @@ function stateOf(parentElement) {
   if (!parentElement.__pgLive) {
     parentElement.__pgLive = {
       root: null, scene: null, sceneId: null, jobId: null, ws: null, wsTries: 0, wsOpened: false, closed: false,
-      history: [], status: null, weights: null, grids: null, dirty: new Set(), raf: 0, frames: 0,
+      cols: [[], [], [], [], []], curveCache: null, status: null, weights: null, grids: null, dirty: new Set(), raf: 0, frames: 0,
       triggered: null, resyncSentFor: null, ticket: null, retry: 0,
     };
   }
@@ -293,11 +293,20 @@ function accept(state, message) {
   }
   state.jobId = message.job_id;
   if (message.status) { state.status = message.status; state.dirty.add("status"); }
-  if (message.reset_history) state.history = [];
-  if (message.history && message.history.length) {
-    for (const row of message.history) state.history.push(row);
+  if (message.reset_history) {
+    state.cols = [[], [], [], [], []];
+    state.curveCache = null;
+    const columns = message.history_columns;
+    if (columns && columns.length) {
+      const values = decode(columns.data, Float32Array), n = columns.length;
+      state.cols = [0, 1, 2, 3, 4].map(column => Array.from(values.subarray(column * n, (column + 1) * n)));
+    }
     state.dirty.add("curve");
-  } else if (message.reset_history) state.dirty.add("curve");
+  }
+  if (message.history && message.history.length) {
+    for (const row of message.history) row.forEach((value, column) => state.cols[column].push(value === null ? NaN : value));
+    state.dirty.add("curve");
+  }
   if (message.weights) { state.weights = message.weights; state.dirty.add("weights"); }
   if (message.grids) { state.grids = message.grids; state.dirty.add("grids"); }
   schedule(state);
@@ -412,28 +421,63 @@ function fillLevels(data, levels, palette) {
 }
 
 // ---- the loss curve: curve_svg.py's chart, drawn from the history ---------------------------------------------
-function smoothed(values, smoothing) {
-  if (smoothing <= 0) return values.slice();
-  const out = new Array(values.length);
-  let last = values[0];
-  for (let index = 0; index < values.length; index++) {
-    const value = values[index];
-    if (Number.isFinite(value)) last = last * smoothing + (1 - smoothing) * value;
-    out[index] = last;
+// The smoothed series (curves.smooth, as HistoryColumns.column) and their extremes, grown with the new epochs
+// only: a paint costs the points drawn (one per pixel of the plot's width), not the length of the history.
+function curveSeries(state) {
+  const smoothing = state.scene.curve.smoothing, cols = state.cols, length = cols[0].length;
+  let cache = state.curveCache;
+  if (!cache || cache.smoothing !== smoothing || cache.n > length) {
+    cache = state.curveCache = {smoothing, n: 0, hasMetric: false,
+      series: smoothing > 0 ? [[], [], [], []] : cols.slice(1),
+      last: [NaN, NaN, NaN, NaN],
+      ext: [0, 1, 2, 3].map(() => ({lo: Infinity, hi: -Infinity, loPos: Infinity, hiPos: -Infinity}))};
   }
-  return out;
+  for (let index = cache.n; index < length; index++) {
+    if (Number.isFinite(cols[3][index])) cache.hasMetric = true;
+    for (let series = 0; series < 4; series++) {
+      const raw = cols[series + 1][index];
+      let value = raw;
+      if (smoothing > 0) {
+        let last = index === 0 ? raw : cache.last[series];
+        if (Number.isFinite(raw)) last = last * smoothing + (1 - smoothing) * raw;
+        cache.last[series] = last;
+        cache.series[series].push(last);
+        value = last;
+      }
+      if (Number.isFinite(value)) {
+        const ext = cache.ext[series];
+        if (value < ext.lo) ext.lo = value;
+        if (value > ext.hi) ext.hi = value;
+        if (value > 0 && value < ext.loPos) ext.loPos = value;
+        if (value > 0 && value > ext.hiPos) ext.hiPos = value;
+      }
+    }
+  }
+  cache.n = length;
+  return cache;
+}
+
+function rangeOf(exts, log) {  // curve_svg._range over the series of exts (log: of their positive values)
+  let low = Infinity, high = -Infinity;
+  for (const ext of exts) {
+    const [lo, hi] = log ? [Math.log10(ext.loPos), Math.log10(ext.hiPos)] : [ext.lo, ext.hi];
+    if (Number.isFinite(lo) && lo < low) low = lo;
+    if (Number.isFinite(hi) && hi > high) high = hi;
+  }
+  if (!(Number.isFinite(low) && Number.isFinite(high))) return null;
+  if (high === low) return [low - 1, high + 1];
+  const pad = (high - low) * PADDING / (1 - 2 * PADDING);
+  return [low - pad, high + pad];
 }
 
 function paintCurve(state) {
-  const curve = state.scene.curve, history = state.history, length = history.length;
+  const curve = state.scene.curve, epochs = state.cols[0], length = epochs.length;
   const {width, height, metric} = curve;
-  const column = index => history.map(row => (row[index] === null ? NaN : row[index]));
-  const epochs = column(0);
-  const hasMetric = length > 0 && column(3).some(Number.isFinite);
-  const data = [1, 2, ...(hasMetric ? [3, 4] : [])].map(index => smoothed(column(index), curve.smoothing));
-  if (curve.log) for (const row of data.slice(0, 2)) row.forEach((value, index) => { row[index] = value > 0 ? Math.log10(value) : NaN; });
-  const lossRange = paddedRange(data.slice(0, 2)) || (curve.log ? [-1, 0] : [0, 1]);
-  const metricRange = metric === "accuracy" ? [0, 1.02] : hasMetric ? paddedRange(data.slice(2)) : null;
+  const cache = curveSeries(state);
+  const hasMetric = length > 0 && cache.hasMetric;
+  const data = cache.series.slice(0, hasMetric ? 4 : 2);
+  const lossRange = rangeOf(cache.ext.slice(0, 2), curve.log) || (curve.log ? [-1, 0] : [0, 1]);
+  const metricRange = metric === "accuracy" ? [0, 1.02] : hasMetric ? rangeOf(cache.ext.slice(2), false) : null;
   const xHigh = Math.max(length ? epochs[length - 1] : 0, MIN_EPOCH_RANGE);
   const top = 20 + LEGEND_ROW * (hasMetric ? 2 : 1), bottom = height - BOTTOM, plotHeight = bottom - top;
   let lossTicks;
@@ -492,7 +536,7 @@ function paintCurve(state) {
       points = [];
     };
     for (const index of shown) {
-      const value = row[index];
+      const value = series < 2 && curve.log ? (row[index] > 0 ? Math.log10(row[index]) : NaN) : row[index];
       if (!Number.isFinite(value)) { flush(); continue; }
       points.push(`${(left + epochs[index] / xHigh * plotWidth).toFixed(1)},${toY(value).toFixed(1)}`);
     }
@@ -572,8 +616,8 @@ export default function (component) {
   if (frame) {
     // The page's own frame (a full one, taken at this page run): newer than what the channel drew unless the
     // channel is ahead in the same run.
-    const drawn = state.history.length;
-    const behind = frame.job_id === state.jobId && (frame.history?.length ?? 0) < drawn;
+    const drawn = state.cols[0].length;
+    const behind = frame.job_id === state.jobId && (frame.history_columns?.length ?? 0) < drawn;
     if (!behind || frame.scene_id !== state.sceneId) accept(state, frame);
   }
   const ticket = data.ticket || null;
