@@ -412,3 +412,19 @@ console.log(JSON.stringify(out));
                             [list(tick) for tick in log_ticks(-0.9, -0.3, 180, 40)]]
     ticks, step = linear_ticks(0, 0.83, 180, 40)
     assert found["linear"] == [tick_label(tick, step) for tick in ticks]
+
+
+def test_the_load_note_is_asked_for_at_most_once_a_second_and_only_while_running():
+    spec, dataset, scene, _, frames, source = setup()
+    asked = []
+    frames.set_context(source, spec, dataset, scene, training=True,
+                       note_source=lambda snapshot: asked.append(1) or "3 runs are training on this server.")
+    source.snapshot = snapshot_of([record(0)], epochs_per_second=100.0)
+    cursor = {}
+    assert frames.next_message(cursor)["status"]["note"] == "3 runs are training on this server."
+    for epoch in range(1, 20):
+        source.snapshot = snapshot_of([record(index) for index in range(epoch + 1)])
+        frames.next_message(cursor)
+    assert len(asked) == 1
+    source.snapshot = snapshot_of([record(0)], status=Status.PAUSED)
+    assert frames.next_message(cursor)["status"]["note"] == "" and len(asked) == 1

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -55,6 +56,7 @@ STATUS_TEXT = {
     Status.STOPPED: "Stopped.",
 }
 TRAINING = (Status.STARTING, Status.RUNNING)
+NOTE_SECONDS = 1.0  # the load note is asked for at most this often
 
 
 def training(snapshot: Snapshot) -> bool:
@@ -230,6 +232,7 @@ class LiveFrames:
         self._context: Context | None = None
         self._weights, self._grids = _Encoded(), _Encoded()
         self._columns = HistoryColumns()
+        self._noted = (-math.inf, "")  # when the load note was last asked for, and what it said
 
     @property
     def context(self) -> Context | None:
@@ -294,6 +297,18 @@ class LiveFrames:
             message["neurons"] = b64(neuron_levels(probe[:-1], list(context.samples), context.activations), "u1")
         return message
 
+    def _note(self, context: Context, snapshot: Snapshot) -> str:
+        """The server's load note for a running run, asked for at most once a second (it counts the server's
+        training runs: every session's channel asking 30 times a second would add up)."""
+        if context.note_source is None or snapshot.status != Status.RUNNING:
+            return ""
+        now = time.monotonic()
+        asked, note = self._noted
+        if now - asked >= NOTE_SECONDS:
+            note = context.note_source(snapshot)
+            self._noted = (now, note)
+        return note
+
     # ---- messages -------------------------------------------------------------------------------------------
     def next_message(self, cursor: dict) -> dict | None:
         """What is new since ``cursor`` (what this connection last got; updated in place): a full message when
@@ -309,7 +324,7 @@ class LiveFrames:
             cursor.clear()
             cursor.update(scene=context.scene_id, job=snapshot.job_id)
             message["full"] = True
-        note = context.note_source(snapshot) if context.note_source is not None else ""
+        note = self._note(context, snapshot)
         status = status_block(snapshot, note)
         if context.training and not status["training"] and outputs_caught_up(snapshot):
             status["ended"] = f"{snapshot.job_id}:{snapshot.epoch}"
