@@ -1,14 +1,21 @@
-"""The Playground page's live views, drawn from one snapshot: the status line, the network, the output view and
-the loss curve (``playground.views.live_drawings`` writes them, reusing what a refresh did not change).
+"""The Playground page's live views: the status line, the network, the output view and the loss curve, drawn
+one of two ways.
 
-While a run trains the live fragment re-runs 5 times a second in every open session, all in one server process,
-so a refresh is one Streamlit element: a Markdown block holding the status and every view (an alert when there is
-one), the loss curve as SVG. The view options (toggles, slider, plane choice) are drawn once, outside the
-fragment (``render_view_options``), with a style sheet drawing the data points over the output view (they change
-with the options and the data only); the page's CSS grid (``style.py``) puts each option above its view. When not
-training, the loss curve is Plotly's interactive chart, drawn once. bench/refresh.py measures a refresh.
+With the live channel (``live_channel``: served by ``serve.py``), the views are drawn in the browser by the live
+component (``live_component``): the page sends a scene (``live_scene``: what changes only with a page run) and a
+first full frame at each page run, and the channel carries the next frames (``live_frames.LiveFrames``, one per
+session, kept here in the session state) with no script rerun; when a run stops training the component asks for
+one page run (Play instead of Pause, Plotly's chart). ``render_live_component`` draws that.
+
+Without it (AppTest, `streamlit run app.py`, or a channel that never opened), the live fragment re-runs 5 times a
+second while a run trains, all in one server process, so a refresh is one Streamlit element: a Markdown block
+holding the status and every view (an alert when there is one), the loss curve as SVG
+(``playground.views.live_drawings`` writes them, reusing what a refresh did not change). The view options
+(toggles, slider, plane choice) are drawn once, outside the fragment (``render_view_options``), with a style
+sheet drawing the data points over the output view (they change with the options and the data only); the page's
+CSS grid (``style.py``) puts each option above its view, for both ways. When not training, the loss curve is
+Plotly's interactive chart, drawn once. bench/refresh.py measures a refresh.
 """
-
 from __future__ import annotations
 
 from html import escape
