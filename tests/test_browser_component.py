@@ -212,3 +212,33 @@ def test_the_diagrams_plus_and_minus_buttons_change_the_hidden_layers(page, app_
 def test_hidden_layer_controls_hide_the_diagrams_buttons(page, app_url):
     open_component(page, app_url, "layers=4,2&layers_hide=true")
     assert page.locator(f"{ROOT} .pg-edit-button").count() == 0
+
+
+BOXES_JS = f"""() => Object.fromEntries(Object.entries({{network: '.pg-net-box', neuron: '.pg-neuron',
+    output: '.pg-output-box', curve: '.pg-curve', plotly: '.st-key-loss_curve .main-svg'}}).map(([name, selector]) => {{
+  const element = document.querySelector('{ROOT} ' + selector) || document.querySelector(selector);
+  const box = element && element.getBoundingClientRect();
+  return [name, box && box.width ? [box.left, box.top, box.right, box.bottom] : null]; }}))"""
+
+
+def overlapping(boxes: dict) -> list:
+    found = [(name, box) for name, box in boxes.items() if box and name != "neuron"]
+    return [(first, second) for index, (first, a) in enumerate(found) for second, b in found[index + 1:]
+            if min(a[2], b[2]) - max(a[0], b[0]) > 0 and min(a[3], b[3]) - max(a[1], b[1]) > 0]
+
+
+@pytest.mark.parametrize("width, height, query, neuron", [(1366, 768, "", 40), (1280, 720, "&present=true", 48)])
+def test_the_network_is_the_centrepiece_with_readable_neurons(page, app_url, width, height, query, neuron):
+    page.set_viewport_size({"width": width, "height": height})
+    open_component(page, app_url, f"epochs=100000{query}")
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_for_epoch(page, "epoch === 1")
+    page.locator(f"{ROOT} .pg-neuron:not([hidden])").first.wait_for()
+    boxes = page.evaluate(BOXES_JS)
+    page.screenshot(path=str(ARTIFACTS / f"component-{width}x{height}.png"))
+    size = lambda box: (box[2] - box[0]) * (box[3] - box[1])  # noqa: E731
+    curve = boxes["curve"] or boxes["plotly"]
+    assert size(boxes["network"]) > max(size(boxes["output"]), size(curve)), boxes
+    assert boxes["neuron"][2] - boxes["neuron"][0] >= neuron, boxes["neuron"]
+    assert not overlapping(boxes), boxes
+    assert max(box[2] for box in boxes.values() if box) <= width  # nothing off the side of the screen
