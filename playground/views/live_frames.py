@@ -205,9 +205,9 @@ class Context:
     drawable: bool = True  # the output view has a plane to draw
     training: bool = False  # the page shows the run as training (its Pause button)
     note_source: Callable[[Snapshot], str] | None = None
-    blocks: tuple = ()
-    samples: tuple = ()
-    bias_index: tuple = ()
+    blocks: tuple = ()  # per layer of links: the drawn links' indices in the raveled kernel (live_scene.link_blocks)
+    samples: tuple = ()  # per hidden layer: the drawn neurons' sampled cells (live_scene.hidden_samples)
+    bias_index: tuple = ()  # (layer, unit) of each node, in layout order
 
 
 class _Encoded:
