@@ -186,3 +186,16 @@ def test_the_switch_turns_the_route_off(monkeypatch):
     monkeypatch.setattr(live_channel, "_served", False)
     assert live_channel.routes() == []
     assert not live_channel.available()
+
+
+def test_the_channel_reading_a_run_counts_as_watching_it():
+    """The registry pauses a run nobody polls for 15 s; with the live channel no fragment re-runs, so each
+    snapshot the channel reads must count as a poll."""
+    from playground.spec import RunSpec
+    from playground.training.job import TrainingJob
+    from playground.ui.live import watched_snapshots
+
+    job = TrainingJob(RunSpec(dataset="xor", seed=1))
+    job.last_polled = 0.0
+    snapshot = watched_snapshots(job)()
+    assert snapshot.epoch == 0 and job.last_polled > 0.0

@@ -248,6 +248,17 @@ def edit_network() -> None:
             st.session_state[key] = max(1, min(MAX_UNITS, int(st.session_state[key]) + step))
 
 
+def watched_snapshots(job):
+    """The job's snapshots for the live channel, each read counting as the page watching the run: with no
+    fragment re-running, the registry would otherwise pause it as unwatched after 15 s."""
+
+    def snapshot():
+        job.touch()
+        return job.snapshot()
+
+    return snapshot
+
+
 def render_live_component(controller: PlaygroundController, snapshot: Snapshot, dataset: Dataset,
                           ticket: live_channel.Ticket, *, running: bool, presenting: bool,
                           editable: bool = True) -> None:
@@ -259,7 +270,7 @@ def render_live_component(controller: PlaygroundController, snapshot: Snapshot, 
     source = frames()
     job = controller.job()
     plane = None if dataset.is_2d else controller.plane()
-    source.set_context(job.snapshot, controller.spec, dataset, scene, plane=plane, training=running,
+    source.set_context(watched_snapshots(job), controller.spec, dataset, scene, plane=plane, training=running,
                        note_source=controller.load_note)
     options = drawings().options or ViewOptions()
     with st.container():  # a block without a key, as the fragment's: the page's grid places what it holds
