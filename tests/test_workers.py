@@ -149,3 +149,11 @@ def test_a_worker_shares_its_probes_among_its_running_jobs():
     assert alone[1].probe_interval == 0.2
     crowd = jobs([Status.RUNNING] * 40)
     assert all(job.probe_interval == 40 / PROBES_PER_SECOND for job in crowd)
+
+
+def test_a_busy_worker_publishes_less_often():
+    from playground.training.worker_process import publish_interval
+
+    assert publish_interval(0) == publish_interval(1) == 0.03
+    assert publish_interval(5) == 0.05
+    assert publish_interval(40) == 0.1

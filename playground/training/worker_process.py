@@ -5,7 +5,7 @@ Messages from the web process (tuples, over a duplex pipe):
 ``("create", job_id, spec_json, dataset, probe_inputs, weights_interval, probe_interval)``,
 ``("call", job_id, method, args, options, number)`` for the job's controls (numbered per job), ``("probe_inputs", job_id, inputs)``,
 ``("request", request_id, job_id, "model_file")``, ``("drop", job_id)`` and ``("exit",)``.
-To the web process: ``("updates", [update, ...])`` about every ``PUBLISH_INTERVAL`` seconds, one update (a dict)
+To the web process: ``("updates", [update, ...])`` every ``publish_interval`` seconds (``PUBLISH_INTERVALS``), one update (a dict)
 per job whose state changed, holding only what changed (new history records, weights, probes as float16), and
 ``("reply", request_id, value, error)``. When the pipe closes (the web process ended) the worker exits.
 """
@@ -20,7 +20,10 @@ import time
 
 import numpy as np
 
-PUBLISH_INTERVAL = 0.05  # seconds between two batches of updates
+# Seconds between two batches of updates: 0.03 for a worker with a run or two (the live channel draws up to 30
+# updates a second), 0.01 more per running job, at most 0.1 (a busy worker's runs change less often each, and
+# the web process takes every batch).
+PUBLISH_INTERVALS = (0.03, 0.01, 0.1)
 # A new job left idle this long gets its trainer built and compiled ahead of its first Play (when the worker has
 # none for its architecture): the student who settles on a network finds it ready. Not at once: a student
 # dragging a slider through five networks should not compile all five.
@@ -187,9 +190,10 @@ class Worker:
             self.connection.send(message)
 
     def _publish_forever(self) -> None:
-        while not self._closed.wait(PUBLISH_INTERVAL):
+        interval = PUBLISH_INTERVALS[0]
+        while not self._closed.wait(interval):
             try:
-                self.pace_probes()
+                interval = publish_interval(self.pace_probes())
                 updates = self.updates()
                 if updates:
                     self.send(("updates", updates))
@@ -199,8 +203,9 @@ class Worker:
                 _LOG.exception("worker %d could not publish", self.index)
                 time.sleep(0.5)
 
-    def pace_probes(self) -> None:
-        """Share the worker's probes a second among its running jobs (weights, cheaper, twice as often)."""
+    def pace_probes(self) -> int:
+        """Share the worker's probes a second among its running jobs (weights, cheaper, twice as often); returns
+        how many run."""
         from playground.training.snapshot import Status
 
         with self._lock:
@@ -209,6 +214,7 @@ class Worker:
         interval = max(MIN_PROBE_INTERVAL, len(running) / PROBES_PER_SECOND)
         for job in running:
             job.probe_interval, job.weights_interval = interval, interval / 2
+        return len(running)
 
     def updates(self) -> list[dict]:
         with self._lock:
@@ -231,6 +237,11 @@ class Worker:
                 update["id"], update["calls"] = job_id, calls
                 updates.append(update)
         return updates
+
+
+def publish_interval(running: int) -> float:
+    shortest, per_job, longest = PUBLISH_INTERVALS
+    return min(longest, max(shortest, per_job * running))
 
 
 PLAIN_FIELDS = ("status", "message", "learning_rate", "epoch_limit", "warning", "epochs_per_second")

@@ -577,7 +577,7 @@ function connect(state) {
   ws.onclose = event => {
     if (state.ws !== ws) return;
     state.ws = null;
-    if (state.closed || event.code === 4401 || event.code === 4410) return;
+    if (state.closed || event.code === 4401 || event.code === 4410) { state.retry = 0; return; }
     state.wsTries += 1;
     if (!state.wsOpened && state.wsTries >= RECONNECT_TRIES) {
       state.setStateValue?.("channel_failed", true);  // the page falls back to refreshing its fragment
@@ -621,7 +621,9 @@ export default function (component) {
     if (!behind || frame.scene_id !== state.sceneId) accept(state, frame);
   }
   const ticket = data.ticket || null;
-  if (ticket && (!state.ticket || state.ticket.token !== ticket.token)) {
+  // A new ticket, or the same one after the channel closed for good (the session lost its connection for a
+  // while, or the server forgot the token): this page run is the page coming back, so try again.
+  if (ticket && (!state.ticket || state.ticket.token !== ticket.token || (!state.ws && !state.retry))) {
     state.ticket = ticket;
     if (state.ws) { const old = state.ws; state.ws = null; old.close(); }
     state.wsTries = 0;
