@@ -29,11 +29,12 @@ The live channel (issue 12). When the page draws its views with the live compone
 the session does what the component's script (``live.js``) does: it opens ``ws://host<path>?token=...`` with the
 same cookie as its Streamlit websocket (the channel checks it), asks for a full message (``{"resync": true}``),
 and counts the epochs of the messages (``status.epoch``, sent when the status changed); an abnormal close is
-retried with a backoff, a channel that never opened is given up after 3 tries, a new token reopens it. While the
-channel is open the page's "Epoch N" Markdown is not counted; without a ticket (a server started with
-``PLAYGROUND_LIVE_CHANNEL=off``, ``--serve-without-channel``; or ``--no-channel``) the session counts the page's
-reruns as before. ``sessions_offered_channel`` counts the sessions whose page carried a ticket, ``paths`` how
-many sessions got their epochs from the channel ("channel") or only from the page's reruns ("streamlit"); ``channel_messages``, ``channel_mb`` and ``channel_reconnects`` (closes while the
+retried with a backoff, a channel that never opened is given up after 3 tries, a new token or a page run after it
+closed for good reopens it. While the channel is open the page's "Epoch N" Markdown is not counted; without a
+ticket (a server started with ``PLAYGROUND_LIVE_CHANNEL=off``, ``--serve-without-channel``; or ``--no-channel``)
+the session counts the page's reruns as before. ``sessions_offered_channel`` counts the sessions whose page
+carried a ticket, ``paths`` how many sessions got their epochs from the channel ("channel") or only from the
+page's reruns ("streamlit"); ``channel_messages``, ``channel_mb`` and ``channel_reconnects`` (closes while the
 session stayed) are summed over the sessions.
 
 Scenario: a warm-up session first presses Play, waits for epoch 1 and pauses (so TensorFlow is imported, as on

@@ -223,8 +223,10 @@ class Session:
         self.offered_channel |= ticket is not None
         if not self.use_channel:
             return
-        # As live.js: a new token (re)opens the channel, the same one leaves it as it is, none closes it.
-        if ticket == self.ticket:
+        # As live.js: a new token (re)opens the channel, and so does the same one after the channel closed for
+        # good (a page run is the page coming back); an open channel is left as it is; no ticket closes it.
+        running = self.channel_task is not None and not self.channel_task.done()
+        if ticket == self.ticket and (running or ticket is None):
             return
         self.ticket = ticket
         if self.channel_task is not None and not self.channel_task.done():
