@@ -1,4 +1,5 @@
-"""Smoke run of the load benchmark (issue 11): two simulated students for 5 s against a server it starts itself.
+"""Smoke runs of the load benchmark (issue 11): two simulated students for 5 s against a server it starts itself,
+over the live channel (issue 12), and one student against a server without the channel (the fallback).
 
 No speed thresholds (a shared machine is too noisy for them); it checks that the protocol emulation works end
 to end: both sessions pressed Play and saw the counter pass epoch 1, nothing failed, and every figure is a
@@ -15,8 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from streamlit.proto.BidiComponent_pb2 import BidiComponent
 
 from bench.load import jain, percentile, tree_cpu_seconds, tree_rss_mb
+from bench.student import component_data, frame_epoch, set_cookie_value
 
 ROOT = Path(__file__).resolve().parents[1]
 POSITIVE = ("epochs_per_s_mean", "updates_per_s_mean", "play_to_first_epoch_p50_s", "play_to_first_epoch_p95_s",
@@ -41,6 +44,13 @@ def test_two_sessions_press_play_and_see_their_epochs_without_errors():
         assert session["reached_epoch"] is True and session["last_epoch"] >= 1, session
         assert session["errors"] == 0, session
     assert report["sessions_reached_epoch"] == 2
+    # The page offers its live channel (make run serves it): both sessions get their epochs over it, as the
+    # browser's component does.
+    assert report["sessions_offered_channel"] == 2
+    assert report["paths"] == {"channel": 2, "streamlit": 0, "none": 0}
+    assert all(session["path"] == "channel" for session in report["per_session"])
+    assert report["channel_messages"] > 0 and report["channel_mb"] > 0
+    assert isinstance(report["channel_reconnects"], int) and report["channel_reconnects"] >= 0
     for key in POSITIVE:
         value = report[key]
         assert isinstance(value, int | float) and math.isfinite(value) and value > 0, (key, value)
@@ -76,3 +86,44 @@ def test_server_cpu_counts_the_children_it_has_reaped():
     assert tree_cpu_seconds([os.getpid()]) - before >= 0.3
     assert tree_rss_mb([os.getpid()]) > 10
     assert tree_cpu_seconds([]) is None and tree_rss_mb([]) is None
+
+
+def _load_report(*arguments: str) -> dict:
+    completed = subprocess.run([sys.executable, "-m", "bench.load", *arguments, "--json"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=400, check=False)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    lines = completed.stdout.splitlines()
+    assert len(lines) == 1, f"stdout must be exactly one JSON line, got: {completed.stdout!r}"
+    return json.loads(lines[0])
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(420)
+def test_without_the_live_channel_a_session_counts_the_page_reruns():
+    """The fallback: a server started with PLAYGROUND_LIVE_CHANNEL=off offers no ticket; the session still sees
+    its epochs, from the page's fragment reruns."""
+    report = _load_report("--sessions", "1", "--seconds", "6", "--serve-without-channel")
+    assert report["errors"] == 0, report["error_samples"]
+    assert report["sessions_offered_channel"] == 0 and report["channel_messages"] == 0
+    assert report["paths"] == {"channel": 0, "streamlit": 1, "none": 0}
+    assert report["per_session"][0]["reached_epoch"] is True
+    assert report["updates_per_s_mean"] > 0
+
+
+def test_a_session_reads_the_live_component_data_and_frames_as_the_browser_does():
+    component = BidiComponent()
+    component.json = json.dumps({"scene": {}, "frame": {"status": {"epoch": "1,234"}},
+                                 "ticket": {"path": "/_playground/live", "token": "abc"}})
+    data = component_data(component)
+    assert data["ticket"] == {"path": "/_playground/live", "token": "abc"}
+    assert frame_epoch(data["frame"]) == 1234
+    mixed = BidiComponent()
+    mixed.mixed.json = json.dumps({"frame": {"status": {"epoch": 7}}})
+    assert frame_epoch(component_data(mixed)["frame"]) == 7
+    assert component_data(BidiComponent()) is None
+    assert frame_epoch({"history": [[3, 0.5, 0.5, 0.9, 0.9]]}) is None  # no status: the epoch did not change
+    assert frame_epoch(None) is None and frame_epoch({"status": {"epoch": "–"}}) is None
+    headers = [("content-type", "text/plain"), ("set-cookie", "other=1; Path=/"),
+               ("set-cookie", '_streamlit_xsrf="2|aa|bb|123"; expires=Thu, 31 Dec 2026 00:00:00 GMT; Path=/')]
+    assert set_cookie_value(headers, "_streamlit_xsrf") == "2|aa|bb|123"
+    assert set_cookie_value(headers[:1], "_streamlit_xsrf") is None
