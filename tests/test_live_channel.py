@@ -5,6 +5,7 @@ full message again, a revoked token or an ended session closes the channel with 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import socket
 import threading
@@ -35,6 +36,7 @@ class CountingSource:
 
 @pytest.fixture(scope="module")
 def channel_url():
+    served = live_channel._served  # routes() turns the channel on for this process: not for the page tests after
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -49,6 +51,7 @@ def channel_url():
     yield f"ws://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
+    live_channel._served = served
 
 
 def receive(url: str, token: str, count: int, *, cookie: str | None = XSRF, after=None) -> tuple[list, int | None]:
@@ -69,7 +72,9 @@ def receive(url: str, token: str, count: int, *, cookie: str | None = XSRF, afte
                 return messages, closed.rcvd.code if closed.rcvd else None
         return messages, None
 
-    return asyncio.run(run())
+    # In a thread of its own: the browser tests' Playwright leaves an event loop running in pytest's thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 @pytest.fixture
