@@ -7,5 +7,7 @@ refresh their live views with fragment reruns.
 import streamlit as st
 
 from playground.ui import live_channel
+from playground.ui.preload import preload_page
 
+preload_page()  # before the server listens: the first student's page then paints without ~2 s of imports
 app = st.App("app.py", routes=live_channel.routes())

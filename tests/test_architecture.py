@@ -84,3 +84,12 @@ def test_public_names_for_notebooks_without_tensorflow_until_used():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
     assert set(playground.__all__) == set(playground.PUBLIC)
+
+
+def test_the_servers_preload_imports_no_tensorflow():
+    """serve.py warms the web process's imports before it listens; TensorFlow stays with the workers."""
+    code = ("import sys; from playground.ui.preload import preload_page; preload_page(); "
+            "print('sklearn' in sys.modules, 'tensorflow' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True False"

@@ -57,7 +57,7 @@ def _picker():
 
 
 @functools.cache
-def _thumbnail_uri(name: str) -> str:
+def thumbnail_uri(name: str) -> str:
     return png_data_uri(preview_image(name, THUMBNAIL_PIXELS))
 
 
@@ -68,7 +68,7 @@ def thumbnails_html(names: tuple[str, ...], labels: tuple[str, ...], chosen: str
         text = html.escape(label)
         buttons.append(
             f'<button type="button" data-name="{html.escape(name)}" title="{text}" '
-            f'aria-pressed="{str(name == chosen).lower()}"><img src="{_thumbnail_uri(name)}" alt="">'
+            f'aria-pressed="{str(name == chosen).lower()}"><img src="{thumbnail_uri(name)}" alt="">'
             f"<span>{text}</span></button>")
     return "".join(buttons)
 
