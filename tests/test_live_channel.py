@@ -204,3 +204,12 @@ def test_the_channel_reading_a_run_counts_as_watching_it():
     job.last_polled = 0.0
     snapshot = watched_snapshots(job)()
     assert snapshot.epoch == 0 and job.last_polled > 0.0
+
+
+def test_a_quiet_channel_polls_ten_times_a_second():
+    from playground.ui.live_channel import IDLE_PAUSE_SECONDS, pause_seconds
+
+    assert pause_seconds(0, 30.0) == pytest.approx(1 / 30)
+    assert pause_seconds(29, 30.0) == pytest.approx(1 / 30)  # less than a second without news
+    assert pause_seconds(30, 30.0) == IDLE_PAUSE_SECONDS
+    assert pause_seconds(100, 2.0) == 0.5  # a crowded server's pace is slower already

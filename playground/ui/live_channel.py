@@ -40,6 +40,7 @@ CHANNEL_SWITCH = "PLAYGROUND_LIVE_CHANNEL"
 SERVER_MESSAGES_PER_SECOND = 900
 MAX_RATE = 30.0
 MIN_RATE = 2.0
+IDLE_PAUSE_SECONDS = 0.1
 # A session without its browser connection for this long ends its channels (Streamlit keeps a disconnected
 # session for a while in case the browser comes back; a brief network hiccup should not end the channel).
 DISCONNECTED_GRACE_SECONDS = 5.0
@@ -195,6 +196,7 @@ async def live_endpoint(websocket) -> None:
 async def _send_messages(websocket, entry: _Entry, cursor: dict, resync: asyncio.Event,
                          reader: asyncio.Task) -> None:
     disconnected_since = None
+    quiet = 0  # polls in a row that found nothing new
     loop = asyncio.get_running_loop()
     while not reader.done():  # the reader ends when the browser closes the channel
         state = _session_state(entry.session_id)
@@ -226,7 +228,16 @@ async def _send_messages(websocket, entry: _Entry, cursor: dict, resync: asyncio
                     await websocket.send_text(encode(message))
                 except Exception:  # noqa: BLE001 - the browser went away mid-send
                     return
-        await asyncio.wait({reader}, timeout=1.0 / messages_per_second())  # or until the browser closes
+            quiet = 0 if message is not None else quiet + 1
+        await asyncio.wait({reader}, timeout=pause_seconds(quiet, messages_per_second()))  # or the browser closes
+
+
+def pause_seconds(quiet: int, rate: float) -> float:
+    """The pause before the next poll: the channel's pace while the run changes; after a second without news
+    (a paused or idle run), ten polls a second at most, so an open page that shows nothing new costs little
+    and the first epoch after Play still shows within a tenth of a second."""
+    pause = 1.0 / rate
+    return max(pause, IDLE_PAUSE_SECONDS) if quiet * pause >= 1.0 else pause
 
 
 def encode(message: dict) -> str:
