@@ -157,3 +157,12 @@ def test_a_busy_worker_publishes_less_often():
     assert publish_interval(0) == publish_interval(1) == 0.03
     assert publish_interval(5) == 0.05
     assert publish_interval(40) == 0.1
+
+
+def test_turns_shorten_when_many_jobs_run():
+    from playground.training.worker_process import turn_slice
+
+    assert turn_slice(1, 0.05) == turn_slice(8, 0.05) == 0.05
+    assert turn_slice(16, 0.05) == pytest.approx(0.025)
+    assert turn_slice(100, 0.05) == 0.02
+    assert turn_slice(100, 0.005) == 0.005  # a pool with short slices keeps them
