@@ -9,6 +9,7 @@ TensorFlow stays out: the web process never imports it for the Playground page (
 from __future__ import annotations
 
 import importlib
+import logging
 
 PAGE_MODULES = (
     "sklearn.datasets",
@@ -26,10 +27,18 @@ PAGE_MODULES = (
 
 
 def preload_page() -> None:
-    for name in PAGE_MODULES:
-        importlib.import_module(name)
-    from playground.options import CLASSIFICATION_DATASETS, REGRESSION_DATASETS
-    from playground.ui.dataset_picker import thumbnail_uri
+    # Outside a script run Streamlit warns "missing ScriptRunContext" once per st.* call at import (the live
+    # component's registration, cached functions): expected here, and sixteen lines of noise in the server's log.
+    quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        for name in PAGE_MODULES:
+            importlib.import_module(name)
+        from playground.options import CLASSIFICATION_DATASETS, REGRESSION_DATASETS
+        from playground.ui.dataset_picker import thumbnail_uri
 
-    for name in (*CLASSIFICATION_DATASETS, *REGRESSION_DATASETS):
-        thumbnail_uri(name)
+        for name in (*CLASSIFICATION_DATASETS, *REGRESSION_DATASETS):
+            thumbnail_uri(name)
+    finally:
+        quiet.setLevel(level)
