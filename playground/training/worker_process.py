@@ -166,7 +166,8 @@ class Worker:
         token = object()
         self.turns.acquire(token)
         try:
-            if self._job(job_id) is not None and not self._closed.is_set():
+            # Still idle? Play meanwhile builds the job's own trainer: a second build would only delay it.
+            if self._job(job_id) is not None and job.status == Status.IDLE and not self._closed.is_set():
                 warm_up(job.spec, job.dataset, self.trainers, job.probe_inputs)
         except Exception:  # noqa: BLE001 - the job builds its own trainer when it starts, and reports any error
             _LOG.exception("worker %d could not warm up job %s", self.index, job_id)

@@ -9,8 +9,9 @@ at most ``messages_per_second()`` times a second. A job id is never accepted: on
 session ever sees, opens a channel. Without the route (AppTest, `streamlit run app.py`) ``ticket`` gives None and
 the page keeps refreshing its views with fragment reruns.
 
-Close codes the browser acts on: ``CLOSE_UNKNOWN`` (no such token: ask the page for a new ticket) and
-``CLOSE_ENDED`` (the session has no browser connection any more).
+Close codes the browser acts on: ``CLOSE_UNKNOWN`` (no such token) and 1011 (the page's frames could not be
+built): the page falls back to refreshing its fragment; ``CLOSE_ENDED``: the session has no browser connection
+any more.
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ def lookup(token: str, cookie: str | None) -> _Entry | None:
     """The entry of a token presented with a browser's XSRF cookie: None for an unknown token, or for a token
     of a session opened by another browser."""
     with _lock:
+        _forget_ended_sessions()
         entry = _entries.get(token) if token else None
     if entry is None:
         return None
@@ -211,7 +213,7 @@ async def _send_messages(websocket, entry: _Entry, cursor: dict, resync: asyncio
             current = _entries.get(_tokens.get(entry.session_id, ""))
         source = entry.source() if current is entry else None
         if source is None:
-            await _close(websocket, CLOSE_UNKNOWN)  # revoked, or the page's state is gone: ask for a new ticket
+            await _close(websocket, CLOSE_UNKNOWN)  # revoked, or the page's state is gone
             return
         if resync.is_set():
             resync.clear()

@@ -577,7 +577,14 @@ function connect(state) {
   ws.onclose = event => {
     if (state.ws !== ws) return;
     state.ws = null;
-    if (state.closed || event.code === 4401 || event.code === 4410) { state.retry = 0; return; }
+    if (state.closed || event.code === 4410) { state.retry = 0; return; }  // the session is over
+    if (event.code === 4401 || event.code === 1011) {
+      // The server forgot this page's token, or could not build its frames: refresh the fragment instead of
+      // waiting, frozen, for a page run that nothing would start.
+      state.retry = 0;
+      state.setStateValue?.("channel_failed", true);
+      return;
+    }
     state.wsTries += 1;
     if (!state.wsOpened && state.wsTries >= RECONNECT_TRIES) {
       state.setStateValue?.("channel_failed", true);  // the page falls back to refreshing its fragment
