@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import re
 import time
 import urllib.parse
@@ -19,18 +18,14 @@ from streamlit.runtime.state.common import user_key_from_element_id
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
+from bench.live_client import XSRF_COOKIE, LiveChannelClient, component_data, frame_epoch
+
 EPOCH = re.compile(r"class='pg-epoch'>Epoch <b>([\d,]+)</b>")
 STREAM_PATH = "/_stcore/stream"
 HEALTH_PATH = "/_stcore/health"
-XSRF_COOKIE = "_streamlit_xsrf"
 # What the browser sends as the second subprotocol when it has no XSRF cookie (the frontend's getSessionTokens).
 PLACEHOLDER_TOKEN = "PLACEHOLDER_AUTH_TOKEN"
 MEDIA_TIMEOUT = 10.0
-# The live channel (playground/ui/live_channel.py): close codes after which the component does not reconnect by
-# itself (it waits for the page's next ticket), and how often it retries a channel that never opened.
-CHANNEL_CLOSE_UNKNOWN = 4401
-CHANNEL_CLOSE_ENDED = 4410
-CHANNEL_RECONNECT_TRIES = 3
 
 
 @dataclass
@@ -69,15 +64,13 @@ class Session:
         self.media_pending: str | None = None
         self.media_task: asyncio.Task | None = None
         self.cookie: str | None = None  # the browser's XSRF cookie, as the health check set it
-        # The live channel: the page's ticket (path, token), the open connection, how many it opened and retried.
+        # The live channel, when the page offers it (its component carries a ticket) and the student uses it.
         self.use_channel = live_channel
-        self.ticket: tuple[str, str] | None = None
-        self.channel_task: asyncio.Task | None = None
-        self.channel_open = False
-        self.channel_opens = 0
-        self.channel_messages = 0
-        self.channel_bytes = 0
-        self.channel_closes: list[int | None] = []
+        self.channel = LiveChannelClient(f"ws://{parts.netloc}{self.path}", lambda: self.cookie,
+                                         lambda: not self.closed and not self.leaving,
+                                         on_epoch=lambda epoch, now: self._epoch(epoch, now, channel=True),
+                                         on_message=lambda: self.changed.set(),
+                                         on_error=lambda text: self.errors.append(text))
         self.offered_channel = False  # the page's component carried a ticket
         # measurements
         self.play_at: float | None = None
@@ -194,7 +187,7 @@ class Session:
         which = element.WhichOneof("type")
         if which == "markdown":
             match = EPOCH.search(element.markdown.body)
-            if match and not self.channel_open:  # the channel's counter is the page's while it is open
+            if match and not self.channel.open:  # the channel's counter is the page's while it is open
                 self._epoch(int(match.group(1).replace(",", "")), now)
         elif which == "bidi_component":
             self._component(element.bidi_component, now)
@@ -215,71 +208,14 @@ class Session:
         if not isinstance(data, dict):
             return
         epoch = frame_epoch(data.get("frame"))
-        if epoch is not None and not self.channel_open:  # an open channel is ahead of the page's run, or even
+        if epoch is not None and not self.channel.open:  # an open channel is ahead of the page's run, or even
             self._epoch(epoch, now)
         ticket = data.get("ticket")
         ticket = ((str(ticket["path"]), str(ticket["token"]))
                   if isinstance(ticket, dict) and ticket.get("path") and ticket.get("token") else None)
         self.offered_channel |= ticket is not None
-        if not self.use_channel:
-            return
-        # As live.js: a new token (re)opens the channel, and so does the same one after the channel closed for
-        # good (a page run is the page coming back); an open channel is left as it is; no ticket closes it.
-        running = self.channel_task is not None and not self.channel_task.done()
-        if ticket == self.ticket and (running or ticket is None):
-            return
-        self.ticket = ticket
-        if self.channel_task is not None and not self.channel_task.done():
-            self.channel_task.cancel()
-        self.channel_task = asyncio.create_task(self._channel(ticket)) if ticket else None
-
-    async def _channel(self, ticket: tuple[str, str]) -> None:
-        """The component's connection to the live channel: open with the session's cookie, ask for a full
-        message (resync), count the epochs of the messages; after an abnormal close retry with a backoff (250 ms
-        doubling), giving up on a channel that never opened after CHANNEL_RECONNECT_TRIES tries; after
-        CLOSE_UNKNOWN or CLOSE_ENDED wait for the page's next ticket (as live.js does). Every close while the
-        student stays is counted in ``channel_closes``; one that ends the channel is an error."""
-        path, token = ticket
-        url = f"ws://{self.host}:{self.port}{self.path}{path}?{urllib.parse.urlencode({'token': token})}"
-        headers = {"Cookie": f"{XSRF_COOKIE}={self.cookie}"} if self.cookie else None
-        tries, opened = 0, False
-        while not self.closed and not self.leaving:
-            code = None
-            try:
-                async with connect(url, additional_headers=headers, max_size=None, ping_interval=None,
-                                   proxy=None, open_timeout=10) as channel:
-                    opened = True
-                    tries = 0
-                    self.channel_opens += 1
-                    self.channel_open = True
-                    await channel.send(json.dumps({"resync": True}))
-                    async for raw in channel:
-                        now = time.monotonic()
-                        self.channel_messages += 1
-                        self.channel_bytes += len(raw)
-                        with contextlib.suppress(ValueError):
-                            epoch = frame_epoch(json.loads(raw))
-                            if epoch is not None:
-                                self._epoch(epoch, now, channel=True)
-                        self.changed.set()
-                code = channel.close_code
-            except ConnectionClosed as closed:
-                code = closed.rcvd.code if closed.rcvd else None
-            except (OSError, TimeoutError, WebSocketException):
-                code = None
-            finally:
-                self.channel_open = False
-            if self.closed or self.leaving:
-                return
-            self.channel_closes.append(code)
-            if code in (CHANNEL_CLOSE_UNKNOWN, CHANNEL_CLOSE_ENDED):
-                self.errors.append(f"live channel closed with {code}")
-                return
-            tries += 1
-            if not opened and tries >= CHANNEL_RECONNECT_TRIES:
-                self.errors.append(f"live channel did not open in {tries} tries (last close: {code})")
-                return
-            await asyncio.sleep(min(5.0, 0.25 * 2 ** tries))
+        if self.use_channel:
+            self.channel.follow(ticket)
 
     def _epoch(self, epoch: int, now: float, *, channel: bool = False) -> None:
         if not self.updates or self.updates[-1][1] != epoch:
@@ -388,11 +324,12 @@ class Session:
         if self.websocket is not None:
             with contextlib.suppress(OSError, WebSocketException, TimeoutError):
                 await asyncio.wait_for(self.websocket.close(), 5)
-        for task in (self.reader, self.media_task, self.channel_task):
+        for task in (self.reader, self.media_task):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        await self.channel.close()
 
     # ---- figures ---------------------------------------------------------------------------------------------
     def figures(self, window_start: float, window_end: float) -> dict:
@@ -413,7 +350,7 @@ class Session:
                 "play_to_first_epoch_s": None if latency is None else round(latency, 3),
                 "reached_epoch": first is not None, "last_epoch": seen[-1][1] if seen else None,
                 "path": self.path_used(), "offered_channel": self.offered_channel,
-                "channel_messages": self.channel_messages,
+                "channel_messages": self.channel.messages,
                 "errors": len(self.errors)}
 
     def path_used(self) -> str:
@@ -453,30 +390,4 @@ def set_cookie_value(headers: list[tuple[str, str]], name: str) -> str | None:
             key, _, rest = value.partition("=")
             if key.strip() == name:
                 return rest.split(";", 1)[0].strip().strip('"')
-    return None
-
-
-def component_data(component) -> object:
-    """A custom component's (v2, ``BidiComponent``) data: its JSON, or the JSON part of mixed data."""
-    kind = component.WhichOneof("data")
-    text = component.json if kind == "json" else component.mixed.json if kind == "mixed" else ""
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-def frame_epoch(message: object) -> int | None:
-    """The epoch a live frame shows (``live_frames``: ``status.epoch``, '1,234', sent when the status changed);
-    None when the message does not say."""
-    if not isinstance(message, dict) or not isinstance(message.get("status"), dict):
-        return None
-    epoch = message["status"].get("epoch")
-    if isinstance(epoch, int):
-        return epoch
-    if isinstance(epoch, str):
-        with contextlib.suppress(ValueError):
-            return int(epoch.replace(",", ""))
     return None

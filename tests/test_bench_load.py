@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from streamlit.proto.BidiComponent_pb2 import BidiComponent
 
+from bench.live_client import component_data, frame_epoch
 from bench.load import jain, percentile, tree_cpu_seconds, tree_rss_mb
-from bench.student import component_data, frame_epoch, set_cookie_value
+from bench.student import set_cookie_value
 
 ROOT = Path(__file__).resolve().parents[1]
 POSITIVE = ("epochs_per_s_mean", "updates_per_s_mean", "play_to_first_epoch_p50_s", "play_to_first_epoch_p95_s",
