@@ -120,6 +120,36 @@ def test_pause_freezes_and_step_adds_exactly_one_epoch(page, app_url):
     wait_for_epoch(page, "epoch === 0")
 
 
+# What the page sends on its live channel, recorded.
+CHANNEL_SENDS_JS = """(() => {
+  const send = WebSocket.prototype.send;
+  window.__channelSends = [];
+  WebSocket.prototype.send = function (data) {
+    if (String(this.url).includes('/_playground/live')) window.__channelSends.push(String(data));
+    return send.call(this, data);
+  };
+})();"""
+RESYNCS_JS = "() => window.__channelSends.filter(data => JSON.parse(data).resync).length"
+
+
+def test_each_page_run_is_followed_by_a_full_message_from_the_channel(page, app_url):
+    """A regression: the channel said "Paused", then the page's own frame (taken at the Pause click, while the
+    worker still trained) arrived and drew "Training" again; the channel sends only what changed, so Play never
+    came back. After each page run's new frame the component now asks the channel for a full message."""
+    page.add_init_script(CHANNEL_SENDS_JS)
+    open_component(page, app_url)
+    play(page)
+    wait_for_epoch(page, "epoch > 0")
+    resyncs = page.evaluate(RESYNCS_JS)
+    # A live option while training: the page runs again with the same scene (nothing is rebuilt) and a new frame.
+    limit = page.get_by_role("spinbutton", name="Epoch limit")
+    limit.fill("50000")
+    limit.press("Enter")
+    page.wait_for_function(f"() => ({RESYNCS_JS})() > {resyncs}")
+    pause(page)
+    page.get_by_role("button", name="Play", exact=True).wait_for()
+
+
 def test_hovering_a_link_shows_its_weight_and_a_node_its_bias(page, app_url):
     open_component(page, app_url)
     page.get_by_role("button", name="Step", exact=True).click()

@@ -119,7 +119,7 @@ function stateOf(parentElement) {
     parentElement.__pgLive = {
       root: null, scene: null, sceneId: null, jobId: null, ws: null, wsTries: 0, wsOpened: false, closed: false,
       cols: [[], [], [], [], []], curveCache: null, status: null, weights: null, grids: null, dirty: new Set(), raf: 0, frames: 0,
-      triggered: null, resyncSentFor: null, ticket: null, retry: 0,
+      triggered: null, resyncSentFor: null, ticket: null, retry: 0, pageFrame: null,
     };
   }
   return parentElement.__pgLive;
@@ -620,12 +620,17 @@ export default function (component) {
     send(state, {resync: true});
   }
   const frame = data.frame;
-  if (frame) {
+  if (frame && frame !== state.pageFrame) {
+    state.pageFrame = frame;
     // The page's own frame (a full one, taken at this page run): newer than what the channel drew unless the
     // channel is ahead in the same run.
     const drawn = state.cols[0].length;
     const behind = frame.job_id === state.jobId && (frame.history_columns?.length ?? 0) < drawn;
     if (!behind || frame.scene_id !== state.sceneId) accept(state, frame);
+    // Which came first, this frame or the channel's last message, is not known: the channel may have said
+    // "Paused" before this frame (taken while training) arrived, and it sends only what changed since its own
+    // last message. A full message from it now ends the views on the newest state.
+    if (!rebuilt) send(state, {resync: true});
   }
   const ticket = data.ticket || null;
   // A new ticket, or the same one after the channel closed for good (the session lost its connection for a
