@@ -13,6 +13,7 @@ from playground.ui import controls, data_panel, evaluation_panel, exports, live,
 
 HEARTBEAT_SECONDS = 30  # an open page polls its job at least this often, so the registry keeps it
 RESULT_TABS = "result_tabs"  # the open tab of the evaluation, history, explanation and comparison
+SHARE_PANEL = "share_panel"  # whether "Share and export" is open
 EVALUATION_SECONDS = 3  # the evaluation tabs refresh this often while training (every 0.2 s would halve the live views)
 
 
@@ -148,9 +149,14 @@ def playground_page() -> None:
         if compare_tab.open:
             evaluation_panel.render_comparison(controller)
 
-    with st.expander("Share and export", icon=":material/ios_share:", expanded=False):
-        exports.render_share(controller)
-        exports.render_downloads(controller, controller.snapshot())
+    # Filled only when opened: its code block (the link, with a copy button) needs 1.5 MB of JavaScript that the
+    # first paint would otherwise wait for.
+    share = st.expander("Share and export", icon=":material/ios_share:", expanded=False, key=SHARE_PANEL,
+                        on_change="rerun")
+    with share:
+        if share.open:
+            exports.render_share(controller)
+            exports.render_downloads(controller, controller.snapshot())
     controller.preload()
 
 

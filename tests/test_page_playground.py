@@ -124,6 +124,11 @@ def test_presentation_mode_from_the_url_and_the_exports_are_offered():
     app = open_app({"present": "true"})
     assert app.toggle(key="present").value is True
     assert app.query_params["present"] == "true"
+    # "Share and export" is filled only when opened (its code block's JavaScript stays off the first paint).
+    assert not app.get("download_button") and not app.code
+    app.session_state["share_panel"] = True  # as a click on it does
+    app.run()
+    assert any(block.value.startswith("http") for block in app.code)  # the share link
     labels = {button.label for button in app.get("download_button")}
     assert {"Diagram PNG", "Diagram SVG", "Loss curve PNG", "Boundary PNG", "History CSV", "Spec JSON",
             "Model .keras", "Keras script"} <= labels

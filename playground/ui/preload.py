@@ -1,7 +1,8 @@
 """What a fresh server does before it listens (``serve.py``), so that the first student's page paints at once:
 import the modules the Playground page's first run needs and draw the data-set thumbnails. Measured on this
 2-core machine, that first run otherwise spent ~2 s importing scikit-learn (the moons thumbnail), pandas (the
-tables) and Matplotlib (the exports), while the two training workers imported TensorFlow beside it.
+tables) and Matplotlib (the exports), while the two training workers imported TensorFlow beside it; and
+~1.1 s more compiling Streamlit's emoji pattern and walking its own stack once (``_skip_repl_check``).
 
 TensorFlow stays out: the web process never imports it for the Playground page (the workers train).
 """
@@ -12,6 +13,7 @@ import importlib
 import logging
 
 PAGE_MODULES = (
+    "streamlit.emojis",  # compiles a regex of every emoji (~0.6 s) at the first st.pills with an icon
     "sklearn.datasets",
     "pandas",
     "matplotlib.figure",
@@ -40,5 +42,16 @@ def preload_page() -> None:
 
         for name in (*CLASSIFICATION_DATASETS, *REGRESSION_DATASETS):
             thumbnail_uri(name)
+        _skip_repl_check()
     finally:
         quiet.setLevel(level)
+
+
+def _skip_repl_check() -> None:
+    """Streamlit's first element in a process checks whether it runs in a REPL, to warn once, with
+    ``inspect.stack()``: from a script run's deep stack that reads the source of every frame (~0.5 s of the first
+    page run, measured). A served app is no REPL: mark the warning as done."""
+    import streamlit.delta_generator as delta_generator
+
+    if hasattr(delta_generator, "_use_warning_has_been_displayed"):
+        delta_generator._use_warning_has_been_displayed = True
