@@ -53,13 +53,12 @@ def _classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, scores: np.n
     from sklearn import metrics
 
     # Macro averages over the classes present in either array; zero_division=0 keeps a never-predicted
-    # class from raising a warning per rerun of the page.
-    results = {
-        "accuracy": metrics.accuracy_score(y_true, y_pred),
-        "precision": metrics.precision_score(y_true, y_pred, average="macro", zero_division=0),
-        "recall": metrics.recall_score(y_true, y_pred, average="macro", zero_division=0),
-        "f1": metrics.f1_score(y_true, y_pred, average="macro", zero_division=0),
-    }
+    # class from raising a warning per rerun of the page. One call for the three (what precision_score,
+    # recall_score and f1_score each compute in full).
+    precision, recall, f1, _ = metrics.precision_recall_fscore_support(y_true, y_pred, average="macro",
+                                                                       zero_division=0)
+    results = {"accuracy": metrics.accuracy_score(y_true, y_pred), "precision": precision, "recall": recall,
+               "f1": f1}
     if binary and len(np.unique(y_true)) == 2:  # ROC AUC is undefined when the test split holds one class
         results["roc_auc"] = metrics.roc_auc_score(y_true, scores)
     return {key: float(value) for key, value in results.items()}
