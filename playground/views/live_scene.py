@@ -218,7 +218,8 @@ def build_scene(spec: RunSpec, dataset: Dataset, *, plane: SlicePlane | None = N
         "network": network_scene(layout_of(spec, dataset), sizes, edit),
         "output": output_scene(spec, dataset, show_test=show_test, plane=plane, plane_points=plane_points,
                                pixels=sizes.output),
-        "curve": curve_scene(metric, sizes, shown=training if curve is None else curve, log_scale=log_scale, smoothing=smoothing),
+        "curve": curve_scene(metric, sizes, shown=training if curve is None else curve, log_scale=log_scale,
+                             smoothing=smoothing),
         "problem": spec.problem, "discretize": discretize, "training": training, "present": presenting,
     }
     scene["scene_id"] = scene_id(scene)
