@@ -64,19 +64,15 @@ def test_the_live_views_do_not_overlap(page, app_url, width, height):
     page.set_viewport_size({"width": width, "height": height})
     page.goto(app_url)
     wait_for_app(page)
+    page.locator(".st-key-loss_curve .js-plotly-plot").wait_for()
     page.locator(".pg-output img").wait_for()
-    # Epoch 0: the component draws the (empty) curve; after a Step, Plotly's interactive chart takes its place.
-    for curve, shot in ((".pg-curve svg", "epoch0"), (".st-key-loss_curve .main-svg", "paused")):
-        if shot == "paused":
-            page.get_by_role("button", name="Step", exact=True).click()
-            wait_for_epoch(page, "epoch === 1")
-        page.locator(curve).first.wait_for()
-        boxes = page.evaluate("""(curve) => ['.pg-network svg', '.pg-output img', curve].map(selector => {
-            const r = document.querySelector(selector).getBoundingClientRect();
-            return [r.left, r.top, r.right, r.bottom]; })""", curve)
-        page.screenshot(path=str(ARTIFACTS / f"live-views-{width}x{height}-{shot}.png"))
-        for first in range(len(boxes)):
-            for second in range(first + 1, len(boxes)):
-                (left, top, right, bottom), (left2, top2, right2, bottom2) = boxes[first], boxes[second]
-                overlap = min(right, right2) - max(left, left2), min(bottom, bottom2) - max(top, top2)
-                assert min(overlap) <= 0, f"views {first} and {second} overlap by {overlap} px at {width}x{height}"
+    boxes = page.evaluate("""() => ['.pg-network svg', '.pg-output img',
+                                    '.st-key-loss_curve .main-svg'].map(selector => {
+        const r = document.querySelector(selector).getBoundingClientRect();
+        return [r.left, r.top, r.right, r.bottom]; })""")
+    page.screenshot(path=str(ARTIFACTS / f"live-views-{width}x{height}.png"))
+    for first in range(len(boxes)):
+        for second in range(first + 1, len(boxes)):
+            (left, top, right, bottom), (left2, top2, right2, bottom2) = boxes[first], boxes[second]
+            overlap = min(right, right2) - max(left, left2), min(bottom, bottom2) - max(top, top2)
+            assert min(overlap) <= 0, f"views {first} and {second} overlap by {overlap} px at {width}x{height}"

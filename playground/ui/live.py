@@ -211,11 +211,11 @@ def channel_ticket() -> live_channel.Ticket | None:
 
 
 def scene_of(controller: PlaygroundController, dataset: Dataset, *, running: bool, presenting: bool,
-             metric: str, editable: bool = True, curve: bool | None = None) -> dict:
+             metric: str, editable: bool = True) -> dict:
     """The scene of this page run, built again only when what it shows changed."""
     options = drawings().options or ViewOptions()
     plane = None if dataset.is_2d else controller.plane()
-    key = (controller.spec, options, presenting, running, metric, editable, curve)
+    key = (controller.spec, options, presenting, running, metric, editable)
     found = st.session_state.get(SCENE)
     if found is not None and found[0] == key and found[1] is dataset and found[2] is plane:
         return found[3]
@@ -223,7 +223,7 @@ def scene_of(controller: PlaygroundController, dataset: Dataset, *, running: boo
                         plane_points=None if plane is None else controller.plane_points(),
                         show_test=options.show_test, discretize=options.discretize, log_scale=options.log_scale,
                         smoothing=options.smoothing, presenting=presenting, training=running, metric=metric,
-                        editable=editable, curve=curve)
+                        editable=editable)
     st.session_state[SCENE] = (key, dataset, plane, scene)
     return scene
 
@@ -263,14 +263,10 @@ def render_live_component(controller: PlaygroundController, snapshot: Snapshot, 
                           ticket: live_channel.Ticket, *, running: bool, presenting: bool,
                           editable: bool = True) -> None:
     """The live views drawn in the browser: the scene and a full first frame now, the next frames over the
-    channel. Not training, once there is a history: Plotly's interactive loss chart beside them, as the
-    fragment's views have.
+    channel. Not training: Plotly's interactive loss chart beside them, as the fragment's views have.
     ``editable``: the diagram's +/- buttons change the hidden layers (not when the link hides those controls)."""
-    # Nothing to chart yet (epoch 0): the component's own curve, not Plotly's, whose 4.7 MB of JavaScript the
-    # first paint would otherwise wait for.
-    curve_here = running or not snapshot.history
     scene = scene_of(controller, dataset, running=running, presenting=presenting, metric=snapshot.metric,
-                     editable=editable, curve=curve_here)
+                     editable=editable)
     source = frames()
     job = controller.job()
     plane = None if dataset.is_2d else controller.plane()
@@ -279,7 +275,7 @@ def render_live_component(controller: PlaygroundController, snapshot: Snapshot, 
     options = drawings().options or ViewOptions()
     with st.container():  # a block without a key, as the fragment's: the page's grid places what it holds
         failed = live_component.render(scene, source.next_message({}), ticket, on_spec_change=edit_network)
-        if not curve_here:
+        if not running:
             sizes = sizes_for(presenting)
             render_curve_chart(snapshot, log_scale=options.log_scale, smoothing=options.smoothing,
                                width=sizes.curve_width, height=sizes.curve_height)

@@ -202,11 +202,10 @@ def curve_scene(metric: str, sizes: Sizes, *, shown: bool, log_scale: bool, smoo
 def build_scene(spec: RunSpec, dataset: Dataset, *, plane: SlicePlane | None = None,
                 plane_points: tuple[np.ndarray, np.ndarray] | None = None, show_test: bool = False,
                 discretize: bool = False, log_scale: bool = False, smoothing: float = 0.0, presenting: bool = False,
-                training: bool = False, metric: str | None = None, editable: bool = False,
-                curve: bool | None = None) -> dict:
-    """The scene of one page run. ``training``: the page shows the run as training; ``curve``: the component
-    draws the loss curve (by default while training; otherwise the page's Plotly chart does); ``editable``: the
-    diagram has +/- buttons for the hidden layers and their units. ``scene_id`` is a hash of the rest."""
+                training: bool = False, metric: str | None = None, editable: bool = False) -> dict:
+    """The scene of one page run. ``training``: the page shows the run as training (the component draws the loss
+    curve; otherwise the page's Plotly chart does); ``editable``: the diagram has +/- buttons for the hidden
+    layers and their units. ``scene_id`` is a hash of the rest."""
     sizes = sizes_for(presenting)
     metric = metric or ("r2" if spec.problem == "regression" else "accuracy")
     edit = None
@@ -218,8 +217,7 @@ def build_scene(spec: RunSpec, dataset: Dataset, *, plane: SlicePlane | None = N
         "network": network_scene(layout_of(spec, dataset), sizes, edit),
         "output": output_scene(spec, dataset, show_test=show_test, plane=plane, plane_points=plane_points,
                                pixels=sizes.output),
-        "curve": curve_scene(metric, sizes, shown=training if curve is None else curve, log_scale=log_scale,
-                             smoothing=smoothing),
+        "curve": curve_scene(metric, sizes, shown=training, log_scale=log_scale, smoothing=smoothing),
         "problem": spec.problem, "discretize": discretize, "training": training, "present": presenting,
     }
     scene["scene_id"] = scene_id(scene)
