@@ -617,21 +617,21 @@ export default function (component) {
     buildViews(state);
     if (keep && data.frame?.job_id === state.jobId) Object.assign(state, previous);  // no blank until the frame
     state.resyncSentFor = null;
-    send(state, {resync: true});
   }
   const frame = data.frame;
-  if (frame && frame !== state.pageFrame) {
+  const newFrame = !!frame && frame !== state.pageFrame;
+  if (newFrame) {
     state.pageFrame = frame;
     // The page's own frame (a full one, taken at this page run): newer than what the channel drew unless the
     // channel is ahead in the same run.
     const drawn = state.cols[0].length;
     const behind = frame.job_id === state.jobId && (frame.history_columns?.length ?? 0) < drawn;
     if (!behind || frame.scene_id !== state.sceneId) accept(state, frame);
-    // Which came first, this frame or the channel's last message, is not known: the channel may have said
-    // "Paused" before this frame (taken while training) arrived, and it sends only what changed since its own
-    // last message. A full message from it now ends the views on the newest state.
-    if (!rebuilt) send(state, {resync: true});
   }
+  // New views, or a new page frame: ask the channel for a full message. Which came first, a page frame or the
+  // channel's last message, is not known: the channel may have said "Paused" before this frame (taken while
+  // training) arrived, and it sends only what changed since its own last message.
+  if (rebuilt || newFrame) send(state, {resync: true});
   const ticket = data.ticket || null;
   // A new ticket, or the same one after the channel closed for good (the session lost its connection for a
   // while, or the server forgot the token): this page run is the page coming back, so try again.
