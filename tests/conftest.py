@@ -1,3 +1,4 @@
+import contextlib
 import os
 
 import pytest
@@ -29,9 +30,39 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
     opened = context.new_page()
     opened.set_default_timeout(60_000)
     yield opened
+    report = getattr(request.node, "call_report", None)
+    if report is not None and report.failed:
+        describe_failure(opened, request.node, report)
     context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep the call phase's report on the test item: the ``page`` fixture reads it to describe a failure."""
+    report = yield
+    if report.when == "call":
+        item.call_report = report
+    return report
+
+
+def describe_failure(page, item, report) -> None:
+    """A failed browser test leaves what CI alone saw: a screenshot in test-artifacts/, and in the report the
+    page's text and the end of the server's log (which often says why the page stopped changing)."""
+    name = item.name.replace("/", "_")[:120]
+    lines = []
+    with contextlib.suppress(Exception):
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), timeout=10_000)
+        lines.append(f"screenshot: test-artifacts/{name}.png")
+    with contextlib.suppress(Exception):
+        lines.append(f"url: {page.url}")
+        text = page.get_by_test_id("stMain").inner_text(timeout=10_000)
+        lines.append("main area's text:\n" + text[:4000])
+    log = ARTIFACTS / "streamlit.log"
+    with contextlib.suppress(OSError):
+        lines.append("server log (end):\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:]))
+    report.sections.append(("browser at failure", "\n".join(lines)))
