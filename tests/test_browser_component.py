@@ -164,6 +164,33 @@ def test_hovering_a_link_shows_its_weight_and_a_node_its_bias(page, app_url):
     assert tip.inner_text().startswith("hidden_1[0], bias = ")
 
 
+def test_the_component_draws_the_loss_curve_in_every_state_and_hovering_it_shows_an_epochs_values(page, app_url):
+    """No Plotly chart on the first paint nor after Step (its 4.7 MB of JavaScript would hold both up): the
+    component's curve is there at epoch 0, after each Step, and paused; hovering reads an epoch's values."""
+    open_component(page, app_url)
+    curve = page.locator(f"{ROOT} .pg-curve svg")
+    curve.wait_for()
+    assert page.locator(".st-key-live_area .stPlotlyChart").count() == 0
+    for epoch in (1, 2, 3):
+        page.get_by_role("button", name="Step", exact=True).click()
+        wait_for_epoch(page, f"epoch === {epoch}")
+        page.get_by_role("button", name="Play", exact=True).wait_for()
+    # the epoch-0 record (the initial weights' losses) and one per Step
+    page.wait_for_function(f"() => document.querySelector('{ROOT} .pg-curve [data-points]').dataset.points === '4'")
+    assert page.locator(".st-key-live_area .stPlotlyChart").count() == 0
+    box = curve.bounding_box()
+    # right of the last point, inside the plot (the metric axis is further right): the last epoch's values
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
+    tip = page.locator(f"{ROOT} .pg-tip")
+    tip.wait_for(state="visible")
+    text = tip.inner_text()
+    train_loss = page.locator(f"{ROOT} .pg-metric").first.locator(".pg-metric-value").inner_text()
+    assert text.startswith("Epoch 3 · train loss ") and f"train loss {train_loss} " in text, (text, train_loss)
+    assert "test acc. " in text and page.locator(f"{ROOT} .pg-curve-guide").is_visible()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] + 60)  # away: the tip goes
+    tip.wait_for(state="hidden")
+
+
 def test_discretize_and_show_test_change_the_picture(page, app_url):
     open_component(page, app_url)
     play(page)

@@ -17,7 +17,7 @@ SAMPLE_JS = """(boxes) => {
                              return [Math.round(r.width), Math.round(r.height)]; };
   state.timer = setInterval(() => {
     const img = document.querySelector('.pg-output img');
-    // While training the loss curve is an inline SVG (Plotly's chart when paused).
+    // The loss curve is an inline SVG.
     const chart = document.querySelector('.pg-curve');
     const svg = chart && chart.querySelector('svg');
     const drawn = svg && getComputedStyle(chart).visibility !== 'hidden' && getComputedStyle(svg).visibility !== 'hidden'
@@ -64,10 +64,9 @@ def test_the_live_views_do_not_overlap(page, app_url, width, height):
     page.set_viewport_size({"width": width, "height": height})
     page.goto(app_url)
     wait_for_app(page)
-    page.locator(".st-key-loss_curve .js-plotly-plot").wait_for()
+    page.locator(".pg-curve svg").wait_for()
     page.locator(".pg-output img").wait_for()
-    boxes = page.evaluate("""() => ['.pg-network svg', '.pg-output img',
-                                    '.st-key-loss_curve .main-svg'].map(selector => {
+    boxes = page.evaluate("""() => ['.pg-network svg', '.pg-output img', '.pg-curve svg'].map(selector => {
         const r = document.querySelector(selector).getBoundingClientRect();
         return [r.left, r.top, r.right, r.bottom]; })""")
     page.screenshot(path=str(ARTIFACTS / f"live-views-{width}x{height}.png"))

@@ -5,7 +5,7 @@ With the live channel (``live_channel``: served by ``serve.py``), the views are 
 component (``live_component``): the page sends a scene (``live_scene``: what changes only with a page run) and a
 first full frame at each page run, and the channel carries the next frames (``live_frames.LiveFrames``, one per
 session, kept here in the session state) with no script rerun; when a run stops training the component asks for
-one page run (Play instead of Pause, Plotly's chart). ``render_live_component`` draws that.
+one page run (Play instead of Pause). ``render_live_component`` draws that.
 
 Without it (AppTest, `streamlit run app.py`, or a channel that never opened), the live fragment re-runs 5 times a
 second while a run trains, all in one server process, so a refresh is one Streamlit element: a Markdown block
@@ -37,7 +37,7 @@ from playground.views.live_frames import (  # noqa: F401 - outputs_caught_up: th
     status_text,
     training,
 )
-from playground.views.live_scene import build_scene, sizes_for
+from playground.views.live_scene import build_scene, sizes_for  # noqa: F401 (the page sizes its grid with it)
 
 # The output picture and the loss chart have fixed sizes in CSS pixels: nothing around them moves when they are
 # redrawn.
@@ -263,7 +263,8 @@ def render_live_component(controller: PlaygroundController, snapshot: Snapshot, 
                           ticket: live_channel.Ticket, *, running: bool, presenting: bool,
                           editable: bool = True) -> None:
     """The live views drawn in the browser: the scene and a full first frame now, the next frames over the
-    channel. Not training: Plotly's interactive loss chart beside them, as the fragment's views have.
+    channel. The component draws the loss curve in every state (hover for an epoch's values), so neither the
+    first paint nor the first Step waits for Plotly's 4.7 MB of JavaScript.
     ``editable``: the diagram's +/- buttons change the hidden layers (not when the link hides those controls)."""
     scene = scene_of(controller, dataset, running=running, presenting=presenting, metric=snapshot.metric,
                      editable=editable)
@@ -272,13 +273,8 @@ def render_live_component(controller: PlaygroundController, snapshot: Snapshot, 
     plane = None if dataset.is_2d else controller.plane()
     source.set_context(watched_snapshots(job), controller.spec, dataset, scene, plane=plane, training=running,
                        note_source=controller.load_note)
-    options = drawings().options or ViewOptions()
     with st.container():  # a block without a key, as the fragment's: the page's grid places what it holds
         failed = live_component.render(scene, source.next_message({}), ticket, on_spec_change=edit_network)
-        if not running:
-            sizes = sizes_for(presenting)
-            render_curve_chart(snapshot, log_scale=options.log_scale, smoothing=options.smoothing,
-                               width=sizes.curve_width, height=sizes.curve_height)
     if failed:
         st.session_state[CHANNEL_FAILED] = True
         st.rerun()

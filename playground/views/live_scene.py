@@ -193,9 +193,9 @@ def output_scene(spec: RunSpec, dataset: Dataset, *, show_test: bool, plane: Sli
     return scene
 
 
-def curve_scene(metric: str, sizes: Sizes, *, shown: bool, log_scale: bool, smoothing: float) -> dict:
+def curve_scene(metric: str, sizes: Sizes, *, log_scale: bool, smoothing: float) -> dict:
     label = METRIC_LABELS.get(metric, metric)
-    return {"shown": shown, "width": sizes.curve_width, "height": sizes.curve_height, "metric": metric,
+    return {"width": sizes.curve_width, "height": sizes.curve_height, "metric": metric,
             "label": label, "short": SHORT_LABELS.get(metric, label), "log": log_scale, "smoothing": smoothing}
 
 
@@ -203,8 +203,8 @@ def build_scene(spec: RunSpec, dataset: Dataset, *, plane: SlicePlane | None = N
                 plane_points: tuple[np.ndarray, np.ndarray] | None = None, show_test: bool = False,
                 discretize: bool = False, log_scale: bool = False, smoothing: float = 0.0, presenting: bool = False,
                 training: bool = False, metric: str | None = None, editable: bool = False) -> dict:
-    """The scene of one page run. ``training``: the page shows the run as training (the component draws the loss
-    curve; otherwise the page's Plotly chart does); ``editable``: the diagram has +/- buttons for the hidden
+    """The scene of one page run. ``training``: the page shows the run as training (when it stops, the component
+    asks for a page run: Play instead of Pause); ``editable``: the diagram has +/- buttons for the hidden
     layers and their units. ``scene_id`` is a hash of the rest."""
     sizes = sizes_for(presenting)
     metric = metric or ("r2" if spec.problem == "regression" else "accuracy")
@@ -217,7 +217,7 @@ def build_scene(spec: RunSpec, dataset: Dataset, *, plane: SlicePlane | None = N
         "network": network_scene(layout_of(spec, dataset), sizes, edit),
         "output": output_scene(spec, dataset, show_test=show_test, plane=plane, plane_points=plane_points,
                                pixels=sizes.output),
-        "curve": curve_scene(metric, sizes, shown=training, log_scale=log_scale, smoothing=smoothing),
+        "curve": curve_scene(metric, sizes, log_scale=log_scale, smoothing=smoothing),
         "problem": spec.problem, "discretize": discretize, "training": training, "present": presenting,
     }
     scene["scene_id"] = scene_id(scene)

@@ -149,11 +149,16 @@ function buildViews(state) {
   buildOutput(state, el("div", {class: "pg-output"}, root));
   const curve = scene.curve;
   views.curve = el("div", {class: "pg-curve", style: `width:${curve.width}px;height:${curve.height}px`}, root);
-  if (!curve.shown) views.curve.hidden = true;
+  views.curveGuide = null;
+  views.curve.addEventListener("pointermove", event => showCurveTip(state, event));
+  views.curve.addEventListener("pointerleave", () => hideCurveTip(state));
   views.tip = el("div", {class: "pg-tip", hidden: ""}, root);
   root.addEventListener("pointerover", event => showTip(state, event));
   root.addEventListener("pointermove", event => moveTip(state, event));
-  root.addEventListener("pointerout", event => { if (!event.relatedTarget?.closest?.("[data-tip]")) views.tip.hidden = true; });
+  root.addEventListener("pointerout", event => {
+    const next = event.relatedTarget;
+    if (!next?.closest?.("[data-tip]") && !views.curve.contains(next)) views.tip.hidden = true;
+  });
   state.dirty = new Set(["status", "weights", "grids", "curve"]);
 }
 
@@ -324,7 +329,7 @@ function paint(state) {
   if (dirty.has("status") && state.status) paintStatus(state);
   if (dirty.has("weights") && state.weights) paintWeights(state);
   if (dirty.has("grids") && state.grids) paintGrids(state);
-  if (dirty.has("curve") && state.scene.curve.shown) paintCurve(state);
+  if (dirty.has("curve")) paintCurve(state);
   state.frames += 1;
   state.root.dataset.frames = String(state.frames);
   state.root.dataset.epoch = state.status ? state.status.epoch.replace(/,/g, "") : "";
@@ -370,7 +375,7 @@ function paintWeights(state) {
       links[index].setAttribute("stroke-width", (thin + (wide - thin) * share).toFixed(2));
     });
   }
-  if (!state.views.tip.hidden && state.tipKey) state.views.tip.textContent = tipText(state, state.tipKey);
+  if (!state.views.tip.hidden && state.tipKey && state.tipKey !== "curve") state.views.tip.textContent = tipText(state, state.tipKey);
 }
 
 function paintGrids(state) {
@@ -550,7 +555,67 @@ function paintCurve(state) {
                    ...(index >= 2 ? {"stroke-dasharray": "3 3"} : {})}, svg);
     svgEl("text", {x: (x + 35).toFixed(1), y: y + 4.5, "font-size": LEGEND_FONT, fill: LEGEND_COLOR}, svg).textContent = name;
   });
+  state.curveGeometry = {left, plotWidth, top, bottom, xHigh};
+  const guide = state.views.curveGuide;
   state.views.curve.replaceChildren(svg);  // one swap: never a frame without the chart
+  if (guide && !guide.hidden) state.views.curve.appendChild(guide);
+  if (state.curveTipX !== undefined && !state.views.tip.hidden && state.tipKey === "curve") {
+    curveTipAt(state, state.curveTipX, state.curveTipEvent);
+  }
+}
+
+// Hovering the curve: a vertical guide at the nearest drawn epoch and its values (the role Plotly's hover had).
+function nearestIndex(epochs, epoch) {
+  let low = 0, high = epochs.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (epochs[middle] < epoch) low = middle + 1; else high = middle;
+  }
+  return low > 0 && epoch - epochs[low - 1] < epochs[low] - epoch ? low - 1 : low;
+}
+function curveTipText(state, index) {
+  const curve = state.scene.curve, cols = state.cols;
+  const number = value => Number.isFinite(value) ? value.toFixed(4) : "–";
+  const metric = value => !Number.isFinite(value) ? "–" : curve.metric === "accuracy" ? `${(100 * value).toFixed(1)}%` : value.toFixed(3);
+  const parts = [`Epoch ${withCommas(cols[0][index])}`, `train loss ${number(cols[1][index])}`, `test loss ${number(cols[2][index])}`];
+  if (Number.isFinite(cols[3][index]) || Number.isFinite(cols[4][index])) {
+    parts.push(`train ${curve.short} ${metric(cols[3][index])}`, `test ${curve.short} ${metric(cols[4][index])}`);
+  }
+  return parts.join(" · ");
+}
+function curveTipAt(state, x, event) {
+  const geometry = state.curveGeometry, epochs = state.cols[0], views = state.views;
+  if (!geometry || !epochs.length || x < geometry.left - 4 || x > geometry.left + geometry.plotWidth + 4) {
+    hideCurveTip(state);
+    return;
+  }
+  const epoch = (x - geometry.left) / geometry.plotWidth * geometry.xHigh;
+  const index = nearestIndex(epochs, epoch);
+  if (!views.curveGuide) views.curveGuide = el("div", {class: "pg-curve-guide"});
+  const guide = views.curveGuide;
+  guide.style.left = `${(geometry.left + epochs[index] / geometry.xHigh * geometry.plotWidth).toFixed(1)}px`;
+  guide.style.top = `${geometry.top}px`;
+  guide.style.height = `${geometry.bottom - geometry.top}px`;
+  guide.hidden = false;
+  if (guide.parentElement !== views.curve) views.curve.appendChild(guide);
+  state.tipKey = "curve";
+  views.tip.textContent = curveTipText(state, index);
+  views.tip.hidden = false;
+  views.curve.dataset.hoverEpoch = String(epochs[index]);
+  if (event) moveTip(state, event);
+}
+function showCurveTip(state, event) {
+  const x = event.clientX - state.views.curve.getBoundingClientRect().left;
+  state.curveTipX = x;
+  state.curveTipEvent = {clientX: event.clientX, clientY: event.clientY};
+  curveTipAt(state, x, event);
+}
+function hideCurveTip(state) {
+  const views = state.views;
+  state.curveTipX = undefined;
+  if (views.curveGuide) views.curveGuide.hidden = true;
+  if (state.tipKey === "curve") { views.tip.hidden = true; state.tipKey = null; }
+  delete views.curve.dataset.hoverEpoch;
 }
 
 // ---- the live channel ---------------------------------------------------------------------------------------
