@@ -107,16 +107,18 @@ def test_the_live_diagrams_neurons_come_from_one_picture_in_tiles():
     live = LiveDiagram(layout_for_spec(spec, output_units=1))
     probe = probe_for(sizes)
     sprite = live.sprite(probe[:-1], spec.activations)
-    tiles = decode(sprite).reshape(-1, 16, 16, 3)
+    # a worker sends only the thumbnails' cells of the hidden layers: the same picture
+    assert live.sprite([boundary.thumbnail_rows(layer) for layer in probe[:-1]], spec.activations) == sprite
+    tiles = decode(sprite).reshape(-1, 20, 20, 3)
     drawn = live.hidden_units
     assert drawn == {1: [0, 1, 2, 3, 4, 59, 60, 61, 62, 63], 2: [0, 1, 2]} and len(tiles) == 13
-    expected = boundary.neuron_images(probe[:-1], spec.activations, size=16)
+    expected = boundary.neuron_images(probe[:-1], spec.activations, size=20)
     for tile, (layer, unit) in zip(tiles, [(layer, unit) for layer, units in drawn.items() for unit in units],
                                    strict=True):
         assert np.abs(tile.astype(int) - expected[layer - 1][unit].astype(int)).max() <= 2
     svg = live.svg(weights_for(sizes), sprite)
     assert svg.count('<use href="#pg-neurons"/>') == 13 and svg.count("<image ") == 1
-    assert 'viewBox="0 192 16 16"' in svg  # the 13th tile
+    assert 'viewBox="0 240 20 20"' in svg  # the 13th tile
     assert LiveDiagram(layout_for_spec(RunSpec(layers=(), activations=(), dropout_rates=()),
                                        output_units=1)).sprite((), ()) is None
 

@@ -313,6 +313,9 @@ def test_each_hidden_neurons_levels_are_its_heatmaps_colours(activation):
     assert len(tiles) == len(expected) == 6
     # The palette has 255 levels and colorize's table 257: within one step of the scale.
     assert np.abs(tiles - np.array(expected, dtype=int)).max() <= 3
+    # A worker sends the hidden layers at the thumbnails' cells only (boundary.thumbnail_rows): the same levels.
+    source.snapshot = snapshot_of([record(0)], probe=(*map(boundary.thumbnail_rows, probe[:-1]), probe[-1]))
+    np.testing.assert_array_equal(decode(frames.next_message({})["grids"]["neurons"], np.uint8), levels)
 
 
 def test_output_levels_for_classes_discretized_are_full_colours():

@@ -166,3 +166,22 @@ def test_turns_shorten_when_many_jobs_run():
     assert turn_slice(16, 0.05) == pytest.approx(0.025)
     assert turn_slice(100, 0.05) == 0.02
     assert turn_slice(100, 0.005) == 0.005  # a pool with short slices keeps them
+
+
+def test_a_probe_crosses_the_pipe_as_the_hidden_neurons_thumbnail_cells_and_the_whole_output_grid():
+    import numpy as np
+
+    from playground.data.points import grid_points
+    from playground.training.worker_process import changes
+    from playground.views.boundary import THUMBNAIL_CELLS, thumbnail_rows
+
+    job = TrainingJob(RunSpec.from_query("layers=4,2&seed=3").spec, probe_inputs=grid_points(100))
+    job.step()
+    assert job.wait_until(lambda snapshot: snapshot.probe is not None and snapshot.status == Status.PAUSED, 60)
+    snapshot = job.snapshot()
+    sent: dict = {}
+    hidden_4, hidden_2, output = changes(snapshot, sent)["probe"]
+    assert hidden_4.shape == (THUMBNAIL_CELLS ** 2, 4) and hidden_2.shape == (THUMBNAIL_CELLS ** 2, 2)
+    assert output.shape == snapshot.probe[-1].shape == (100 * 100, 1) and output.dtype == np.float16
+    np.testing.assert_allclose(hidden_4, thumbnail_rows(snapshot.probe[0]), atol=1e-3)
+    assert "probe" not in changes(snapshot, sent)  # sent once per probe

@@ -20,6 +20,8 @@ import time
 
 import numpy as np
 
+from playground.views.boundary import thumbnail_rows
+
 # Seconds between two batches of updates: 0.03 for a worker with a run or two (the live channel draws up to 30
 # updates a second), 0.01 more per running job, at most 0.1 (a busy worker's runs change less often each, and
 # the web process takes every batch).
@@ -275,8 +277,11 @@ def changes(snapshot, sent: dict) -> dict:
         update["weights"], update["weights_epoch"] = snapshot.weights, snapshot.weights_epoch
     if snapshot.probe is not None and sent.get("probe") is not snapshot.probe:
         sent["probe"] = snapshot.probe
-        # Half precision: pictures only, and half the bytes through the pipe (a 100x100 grid per neuron).
-        update["probe"] = tuple(np.asarray(layer, dtype=np.float16) for layer in snapshot.probe)
+        # Pictures only: half precision, and of the hidden layers only the neurons' thumbnail cells (the web
+        # process draws nothing else of them; a 100x100 grid per neuron was most of the bytes through the pipe).
+        *hidden, output = snapshot.probe
+        update["probe"] = (*(np.asarray(thumbnail_rows(layer), dtype=np.float16) for layer in hidden),
+                           np.asarray(output, dtype=np.float16))
         update["probe_epoch"] = snapshot.probe_epoch
     if snapshot.test_outputs is not None and sent.get("test_outputs") is not snapshot.test_outputs:
         sent["test_outputs"] = snapshot.test_outputs

@@ -23,6 +23,8 @@ PALETTE_LEVELS = 255  # the same scale as a PNG palette (at most 256 entries), s
 TRAIN_OUTLINE = "#ffffff"
 TEST_OUTLINE = "#333333"
 PREVIEW_BACKGROUND = "#ffffff"
+PROBE_GRID = 100  # the probe grid's side, as TensorFlow Playground's heatmap (controller.GRID_RESOLUTION)
+THUMBNAIL_CELLS = 20  # each hidden neuron's picture: 20x20 cells sampled from the probe grid, drawn >= 40 px
 # Hidden activations whose outputs lie in [-1, 1] already; the others are scaled per neuron (neuron_images).
 BOUNDED_ACTIVATIONS = frozenset(name for name, choice in ACTIVATION_CHOICES.items() if choice.bounded)
 
@@ -227,6 +229,14 @@ def neuron_images(probe_layers: Sequence[np.ndarray], activations: Sequence[str]
     """
     return [list(np.ascontiguousarray(np.moveaxis(colorize(values), 2, 0)))  # (units, size, size, 3)
             for values in _scaled_neurons(probe_layers, activations, size, resolution)]
+
+
+def thumbnail_rows(layer) -> np.ndarray:
+    """A hidden layer's probe outputs at the neurons' thumbnail cells only (``THUMBNAIL_CELLS``² rows, row by
+    row): what a training worker sends the web process, which draws nothing else of the hidden layers (the full
+    grid is 25 times the bytes). Outputs already sampled are returned as they are."""
+    layer = np.asarray(layer)
+    return layer[sample_cells(PROBE_GRID, THUMBNAIL_CELLS)] if len(layer) == PROBE_GRID * PROBE_GRID else layer
 
 
 @functools.lru_cache(maxsize=16)

@@ -18,9 +18,10 @@ from playground.views.boundary import (
     BOUNDED_ACTIVATIONS,
     PALETTE_LEVELS,
     SCALE_PALETTE,
+    THUMBNAIL_CELLS,
     levels_into,
     neuron_scales,
-    sample_cells,
+    thumbnail_rows,
 )
 from playground.views.colors import BLUE, ORANGE
 from playground.views.diagram_svg import (
@@ -45,19 +46,19 @@ from playground.views.network_layout import (
     link_styles,
 )
 
-THUMBNAIL_PIXELS = 16  # a node is 18 pixels wide at the diagram's own size (TensorFlow Playground's are 10)
-GRID_RESOLUTION = 100  # the probe grid's side (controller.GRID_RESOLUTION)
 SPRITE_ID = "pg-neurons"
 
 
 class LiveDiagram:
     """The SVG of one network shape (a layout built without weights), for any weights and neuron outputs."""
 
-    def __init__(self, layout: NetworkLayout, max_height: int = 320, thumbnail_pixels: int = THUMBNAIL_PIXELS):
+    def __init__(self, layout: NetworkLayout, max_height: int = 320):
         if layout.has_weights:
             raise ValueError("a live diagram starts from the layout without weights; weights come with svg()")
         self.layout = layout
-        self.thumbnail_pixels = thumbnail_pixels
+        # The thumbnail cells of the grid (boundary.thumbnail_rows), one pixel each; a node is 18 pixels wide
+        # at the diagram's own size (TensorFlow Playground's are 10).
+        self.thumbnail_pixels = thumbnail_pixels = THUMBNAIL_CELLS
         frame = Frame.of(layout)
         self._opening = frame.opening(max_height)
         self._tail = ellipses_and_titles(frame, layout)
@@ -77,9 +78,9 @@ class LiveDiagram:
         self._link_blocks = [(np.array(drawn[index])[:, None] * layout.layers[index + 1].units
                               + np.array(drawn[index + 1])[None, :]).ravel() for index in range(len(drawn) - 1)]
         self._hidden = [node for node in layout.nodes if node.kind == "hidden"]
-        # Per hidden layer: where each drawn neuron's thumbnail pixels are in the layer's raveled probe outputs
+        # Per hidden layer: where each drawn neuron's thumbnail pixels are in the layer's raveled thumbnail rows
         # (units per row), one row per neuron in tile order.
-        cells = sample_cells(GRID_RESOLUTION, thumbnail_pixels)
+        cells = np.arange(thumbnail_pixels * thumbnail_pixels)
         self._samples = [(layer, np.array(units)[:, None] + cells[None, :] * layout.layers[layer].units)
                          for layer, units in self.hidden_units.items()]
         self._tiles = {(node.layer, node.unit): tile for tile, node in enumerate(self._hidden)}
@@ -115,8 +116,8 @@ class LiveDiagram:
             return None
         size = self.thumbnail_pixels
         blocks = []
-        for layer, flat in self._samples:  # flat: (drawn units, size²) indices into the layer's raveled outputs
-            block = np.asarray(hidden_probe[layer - 1]).ravel()[flat]
+        for layer, flat in self._samples:  # flat: (drawn units, size²) indices into the layer's thumbnail rows
+            block = thumbnail_rows(hidden_probe[layer - 1]).ravel()[flat]
             activation = activations[layer - 1] if activations and layer - 1 < len(activations) else None
             if activation not in BOUNDED_ACTIVATIONS:  # each neuron on the whole scale (boundary.neuron_scales)
                 block = block / neuron_scales(block.T, activation)[:, None]

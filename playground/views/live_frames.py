@@ -11,7 +11,7 @@ connection of the session.
 Encodings: arrays are base64 strings of little-endian typed arrays: float32 for the drawn links' weights (layout
 order) and the nodes' biases (layout order, NaN for inputs); uint8 levels for the grids, the indices into the
 scene's palette that ``boundary.scale_levels`` gives (the output view: ``output_view.output_picture_uri``'s
-pixels; each drawn hidden neuron: ``THUMBNAIL_CELLS``² of ``live_diagram``'s sampled levels), and for classes
+pixels; each drawn hidden neuron: its ``boundary.thumbnail_rows`` as levels), and for classes
 the winning class and its confidence (0-255) of ``boundary.class_colors``. New history records are
 ``[epoch, loss, test_loss, metric, test_metric]`` with None for NaN; a whole history (a full message) is those
 five columns as float32 (``HistoryColumns``).
@@ -33,14 +33,13 @@ from playground.views.boundary import (
     PALETTE_LEVELS,
     levels_into,
     neuron_scales,
-    sample_cells,
+    thumbnail_rows,
     to_colour_range,
     undecided_output,
 )
 from playground.views.curves import METRIC_LABELS
 from playground.views.live_scene import (
     GRID_RESOLUTION,
-    THUMBNAIL_CELLS,
     hidden_nodes,
     hidden_samples,
     link_blocks,
@@ -179,7 +178,7 @@ def neuron_levels(hidden_probe: Sequence[np.ndarray], samples: list[tuple[int, n
     ``LiveDiagram.sprite``: bounded activations as they are, the others scaled per neuron)."""
     blocks = []
     for layer, flat in samples:
-        block = np.asarray(hidden_probe[layer - 1]).ravel()[flat]
+        block = thumbnail_rows(hidden_probe[layer - 1]).ravel()[flat]
         activation = activations[layer - 1] if layer - 1 < len(activations) else None
         if activation not in BOUNDED_ACTIVATIONS:
             block = block / neuron_scales(block.T, activation)[:, None]
@@ -254,7 +253,7 @@ class LiveFrames:
             output_units=dataset.output_units, colour_reference=reference,
             drawable=dataset.is_2d or plane is not None, training=training, note_source=note_source,
             blocks=tuple(link_blocks(layout)),
-            samples=tuple(hidden_samples(layout, sample_cells(GRID_RESOLUTION, THUMBNAIL_CELLS))),
+            samples=tuple(hidden_samples(layout)),
             bias_index=tuple(node_index))
 
     # ---- encodings (cached per snapshot object) -------------------------------------------------------------

@@ -23,7 +23,14 @@ from playground.data.planes import SlicePlane
 from playground.data.points import Dataset
 from playground.spec import RunSpec
 from playground.views import colors
-from playground.views.boundary import NEUTRAL_RGB, SCALE_PALETTE, class_legend, class_palette
+from playground.views.boundary import (
+    NEUTRAL_RGB,
+    PROBE_GRID,
+    SCALE_PALETTE,
+    THUMBNAIL_CELLS,
+    class_legend,
+    class_palette,
+)
 from playground.views.curves import METRIC_LABELS, SHORT_LABELS
 from playground.views.diagram_svg import (
     CHARACTER_PIXELS,
@@ -46,8 +53,7 @@ from playground.views.network_layout import (
 )
 from playground.views.output_view import points_svg
 
-GRID_RESOLUTION = 100
-THUMBNAIL_CELLS = 20  # each hidden neuron's grid, sampled from the 100x100 probe: 20x20 levels, drawn >= 40 px
+GRID_RESOLUTION = PROBE_GRID
 KINDS = ("input", "hidden", "output")
 LABEL_FONT_SIZE = 13
 
@@ -236,11 +242,12 @@ def link_blocks(layout: NetworkLayout) -> list[np.ndarray]:
              + np.array(drawn[index + 1])[None, :]).ravel() for index in range(len(drawn) - 1)]
 
 
-def hidden_samples(layout: NetworkLayout, cells: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """Per hidden layer (1-based): the flat indices of each drawn neuron's sampled grid cells in the layer's
-    raveled probe outputs, one row per neuron in tile order."""
+def hidden_samples(layout: NetworkLayout) -> list[tuple[int, np.ndarray]]:
+    """Per hidden layer (1-based): the flat indices of each drawn neuron's thumbnail cells in the layer's raveled
+    ``boundary.thumbnail_rows``, one row per neuron in tile order."""
     units: dict[int, list[int]] = {}
     for node in hidden_nodes(layout):
         units.setdefault(node.layer, []).append(node.unit)
+    cells = np.arange(THUMBNAIL_CELLS * THUMBNAIL_CELLS)
     return [(layer, np.array(found)[:, None] + cells[None, :] * layout.layers[layer].units)
             for layer, found in units.items()]
