@@ -276,3 +276,35 @@ def test_the_history_epoch_axes_span_ten_epochs_at_least_so_ticks_stay_whole():
     figure = history_figure(HISTORY[:2], "accuracy")
     for axis in (figure.layout.xaxis, figure.layout.xaxis2):
         assert tuple(axis.autorangeoptions.include) == (0, 10)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_classification_metrics_are_scikit_learns(seed):
+    """The page's classification metrics are computed in NumPy from the confusion matrix (sklearn's checks cost
+    ten times the arithmetic at every refresh): every figure equals sklearn.metrics', on binary and multi-class
+    splits with ties among the scores, classes never predicted and classes missing from the test split."""
+    rng = np.random.default_rng(seed)
+    count = 2 if seed % 2 == 0 else int(rng.integers(3, 6))
+    size = int(rng.integers(3, 60))
+    labels = rng.integers(0, count - (seed % 3 == 0), size).astype(np.int64)  # every third: a class missing
+    if count == 2:
+        outputs = np.round(rng.random((size, 1)), 1)  # coarse scores: many ties
+        problem = "binary"
+    else:
+        outputs = rng.dirichlet(np.full(count, 0.5), size)
+        if seed % 4 == 1:
+            outputs[:, count - 1] = 0.0  # a class the model never predicts
+        problem = "multiclass"
+    result = evaluate(make(problem, labels.astype(np.float32), class_count=count), outputs)
+    predicted = result.y_pred
+    precision, recall, f1, _ = metrics.precision_recall_fscore_support(labels, predicted, average="macro",
+                                                                       zero_division=0)
+    expected = {"accuracy": metrics.accuracy_score(labels, predicted), "precision": precision, "recall": recall,
+                "f1": f1}
+    if problem == "binary" and len(np.unique(labels)) == 2:
+        expected["roc_auc"] = metrics.roc_auc_score(labels, outputs[:, 0])
+    assert result.metrics.keys() == expected.keys()
+    for name, value in expected.items():
+        assert result.metrics[name] == pytest.approx(value, abs=1e-12), name
+    np.testing.assert_array_equal(result.confusion, metrics.confusion_matrix(labels, predicted,
+                                                                             labels=np.arange(count)))

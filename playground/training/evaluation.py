@@ -1,4 +1,5 @@
-"""Test-split evaluation of a trained model: the usual scikit-learn metrics, the confusion matrix, predictions.
+"""Test-split evaluation of a trained model: the usual scikit-learn metrics (the classification ones computed
+here from the confusion matrix, as scikit-learn defines them), the confusion matrix, predictions.
 
 The model itself is not needed here: callers pass its outputs on ``dataset.x_test`` (sigmoid probabilities for
 binary, softmax rows for multi-class, values for regression), so this module stays fast to test and free of
@@ -7,7 +8,6 @@ TensorFlow. Nothing here raises on a diverged model: non-finite outputs give an 
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,20 +48,49 @@ def _predictions(problem: str, outputs: np.ndarray) -> tuple[np.ndarray, np.ndar
     return outputs.reshape(len(outputs), -1)[:, 0], None
 
 
-def _classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray | None,
-                            binary: bool) -> dict[str, float]:
-    from sklearn import metrics
+def confusion_counts(y_true: np.ndarray, y_pred: np.ndarray, class_count: int) -> np.ndarray:
+    """(k, k) counts, rows = true class, columns = predicted class, every class's row and column kept (even
+    one missing from the test split): ``sklearn.metrics.confusion_matrix(..., labels=range(k))``."""
+    flat = y_true.astype(np.int64) * class_count + y_pred.astype(np.int64)
+    return np.bincount(flat, minlength=class_count * class_count).reshape(class_count, class_count)
 
-    # Macro averages over the classes present in either array; zero_division=0 keeps a never-predicted
-    # class from raising a warning per rerun of the page. One call for the three (what precision_score,
-    # recall_score and f1_score each compute in full).
-    precision, recall, f1, _ = metrics.precision_recall_fscore_support(y_true, y_pred, average="macro",
-                                                                       zero_division=0)
-    results = {"accuracy": metrics.accuracy_score(y_true, y_pred), "precision": precision, "recall": recall,
-               "f1": f1}
+
+def roc_auc(y_true: np.ndarray, scores: np.ndarray) -> float:
+    """The area under the ROC curve of a binary problem, as the rank statistic (Mann-Whitney U over both
+    classes' sizes; tied scores share their mean rank, which is the ROC curve's trapezoids)."""
+    order = np.argsort(scores, kind="mergesort")
+    ordered = scores[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])  # where each run of equal scores begins
+    ends = np.r_[starts[1:], len(ordered)]
+    mean_ranks = (starts + ends + 1) / 2.0  # ranks from 1
+    ranks = np.empty(len(scores))
+    ranks[order] = np.repeat(mean_ranks, ends - starts)
+    positive = y_true == 1
+    positives, negatives = int(positive.sum()), int((~positive).sum())
+    return float((ranks[positive].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def _classification_metrics(confusion: np.ndarray, y_true: np.ndarray, scores: np.ndarray | None,
+                            binary: bool) -> dict[str, float]:
+    """scikit-learn's accuracy, macro precision, recall and F1 (over the classes present in either array,
+    zero_division=0) and ROC AUC, from the confusion matrix in NumPy: sklearn's own checks and label handling
+    cost ten times the arithmetic, and a page refreshes this every few seconds while training, per session
+    (tests compare every figure with sklearn.metrics)."""
+    true_counts, predicted_counts = confusion.sum(axis=1), confusion.sum(axis=0)
+    present = (true_counts + predicted_counts) > 0
+    hits = np.diag(confusion)[present].astype(np.float64)
+    true_counts, predicted_counts = true_counts[present], predicted_counts[present]
+
+    def share(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+        return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
+
+    results = {"accuracy": float(np.trace(confusion) / confusion.sum()),
+               "precision": float(share(hits, predicted_counts).mean()),
+               "recall": float(share(hits, true_counts).mean()),
+               "f1": float(share(2 * hits, (true_counts + predicted_counts).astype(np.float64)).mean())}
     if binary and len(np.unique(y_true)) == 2:  # ROC AUC is undefined when the test split holds one class
-        results["roc_auc"] = metrics.roc_auc_score(y_true, scores)
-    return {key: float(value) for key, value in results.items()}
+        results["roc_auc"] = roc_auc(y_true, scores)
+    return results
 
 
 def _regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
@@ -94,22 +123,16 @@ def evaluate(dataset: Dataset, outputs: np.ndarray) -> Evaluation:
     if not np.all(np.isfinite(outputs)):
         return without_metrics(NOT_FINITE_MESSAGE)
 
-    import sklearn
-
     y_pred, scores = _predictions(problem, outputs)
-    # The arrays are ours and checked above: scikit-learn's own checks of its parameters and for NaN were most of
-    # the cost of an evaluation here (a page refreshes it every few seconds while training, per session).
-    with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
-        if problem == "regression":
+    if problem == "regression":
+        import sklearn
+
+        # The arrays are ours and checked above: scikit-learn's own checks of its parameters and for NaN were
+        # most of the cost of an evaluation here (a page refreshes it every few seconds while training).
+        with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
             return Evaluation(problem, _regression_metrics(y_true, y_pred), y_true, y_pred, None, None, names)
-
-        from sklearn.metrics import confusion_matrix
-
-        with warnings.catch_warnings():  # e.g. a one-class test split: the metrics are still defined
-            warnings.simplefilter("ignore")
-            metrics = _classification_metrics(y_true, y_pred, scores, binary=problem == "binary")
-        # labels= keeps every class's row and column, even for classes missing from the test split.
-        confusion = confusion_matrix(y_true, y_pred, labels=np.arange(dataset.class_count))
+    confusion = confusion_counts(y_true, y_pred, dataset.class_count)
+    metrics = _classification_metrics(confusion, y_true, scores, binary=problem == "binary")
     return Evaluation(problem, metrics, y_true, y_pred, scores, confusion, names)
 
 
