@@ -17,7 +17,7 @@ import numpy as np
 from playground.data.points import Dataset
 from playground.options import LIVE_OPTIONS
 from playground.spec import RunSpec
-from playground.training.snapshot import Snapshot, Status
+from playground.training.snapshot import History, Snapshot, Status
 
 # The state a job publishes under the names of the Snapshot's fields (with epochs_per_second, which each kind of
 # job has its own way of knowing).
@@ -78,7 +78,7 @@ class JobApi:
         self.touch()
         with self._condition:
             published = self._published_locked()
-            published["history"] = history = tuple(published["history"])
+            published["history"] = history = History(published["history"])  # read in place, not copied
             return Snapshot(epoch=len(history) - 1 if history else 0, metric=self.spec.metric, job_id=self.id,
                             **published)
 

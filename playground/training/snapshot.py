@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -27,6 +29,47 @@ class Status(StrEnum):
         return self in (Status.FINISHED, Status.STOPPED, Status.DIVERGED, Status.FAILED)
 
 
+class History(Sequence):
+    """The first ``length`` records of a job's history list, read in place: the list only grows (a reset is
+    another job), so what a snapshot saw never changes under it. A snapshot used to copy the list, which cost a
+    long run's page more at every poll of the live channel (30 a second) the longer it trained. Slices are
+    tuples; pickled, it is a tuple."""
+
+    __slots__ = ("_records", "_length")
+
+    def __init__(self, records: list | tuple = (), length: int | None = None):
+        self._records = records
+        self._length = len(records) if length is None else length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._length)
+            if step > 0:
+                return tuple(self._records[start:stop:step])
+            return tuple(self._records[position] for position in range(start, stop, step))
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError("history index out of range")
+        return self._records[index]
+
+    def __iter__(self):
+        return itertools.islice(self._records, self._length)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and len(other) == self._length and all(
+            mine == theirs for mine, theirs in zip(self, other, strict=True))
+
+    def __reduce__(self):
+        return tuple, (tuple(self),)
+
+    def __repr__(self) -> str:
+        return f"History({list(self)!r})"
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """A consistent copy of a job's state at one moment."""
@@ -34,7 +77,7 @@ class Snapshot:
     status: Status
     message: str
     epoch: int  # completed epochs (0 before training)
-    history: tuple[dict[str, float], ...]  # one record per epoch from 0: epoch, loss, test_loss, metric, ...
+    history: Sequence[dict[str, float]]  # one record per epoch from 0 (epoch, loss, test_loss, metric, ...)
     metric: str  # "accuracy" or "r2"
     learning_rate: float
     epoch_limit: int
