@@ -68,3 +68,15 @@ def test_the_cleanup_never_clears_the_keras_session(cleanup, monkeypatch):
     monkeypatch.setitem(sys.modules, "keras", keras)
     cleanup()
     assert cleared == []
+
+
+def test_the_served_process_polls_streamlits_config_and_secrets_files_every_two_seconds(monkeypatch):
+    from streamlit.watcher import polling_path_watcher
+
+    from playground.ui.compat import CONFIG_POLL_SECONDS, poll_config_files_less_often
+
+    monkeypatch.setattr(polling_path_watcher, "_POLLING_PERIOD_SECS", 0.2)
+    poll_config_files_less_often()
+    assert polling_path_watcher._POLLING_PERIOD_SECS == CONFIG_POLL_SECONDS == 2.0
+    source = (__import__("pathlib").Path(__file__).parents[1] / "serve.py").read_text()
+    assert "poll_config_files_less_often()" in source  # what `make run` serves does it

@@ -35,3 +35,18 @@ def close_pyplot_figures() -> None:
     close = getattr(pyplot, "close", None)
     if callable(close):
         close("all")
+
+
+CONFIG_POLL_SECONDS = 2.0
+
+
+def poll_config_files_less_often() -> None:
+    """Streamlit polls its config and secrets files every 0.2 s in a thread pool, whatever
+    ``server.fileWatcherType`` says (four files: 20 wake-ups a second of the web process, with no page open).
+    A served playground's settings do not change while it runs; an edit still takes effect within 2 s."""
+    try:
+        from streamlit.watcher import polling_path_watcher
+    except ImportError:  # nothing to slow down
+        return
+    if hasattr(polling_path_watcher, "_POLLING_PERIOD_SECS"):
+        polling_path_watcher._POLLING_PERIOD_SECS = CONFIG_POLL_SECONDS

@@ -231,7 +231,9 @@ async def _send_messages(websocket, entry: _Entry, cursor: dict, resync: asyncio
                 except Exception:  # noqa: BLE001 - the browser went away mid-send
                     return
             quiet = 0 if message is not None else quiet + 1
-        await asyncio.wait({reader}, timeout=pause_seconds(quiet, messages_per_second()))  # or the browser closes
+        # A plain sleep (the loop's condition sees a closed browser within one pause): waiting on the reader too
+        # cost a callback, a timer and its cancelling at every message.
+        await asyncio.sleep(pause_seconds(quiet, messages_per_second()))
 
 
 def pause_seconds(quiet: int, rate: float) -> float:
