@@ -145,10 +145,10 @@ def test_a_worker_shares_its_probes_among_its_running_jobs():
         return list(worker.jobs.values())
 
     alone = jobs([Status.RUNNING, Status.PAUSED])
-    assert alone[0].probe_interval == MIN_PROBE_INTERVAL and alone[0].weights_interval == MIN_PROBE_INTERVAL / 2
+    assert alone[0].probe_interval == alone[0].weights_interval == MIN_PROBE_INTERVAL  # 20 a second each
     assert alone[1].probe_interval == 0.2
     crowd = jobs([Status.RUNNING] * 40)
-    assert all(job.probe_interval == 40 / PROBES_PER_SECOND for job in crowd)
+    assert all(job.probe_interval == 40 / PROBES_PER_SECOND == 2 * job.weights_interval for job in crowd)
 
 
 def test_a_busy_worker_publishes_less_often():

@@ -213,7 +213,9 @@ class Worker:
                 time.sleep(0.5)
 
     def pace_probes(self) -> int:
-        """Share the worker's probes a second among its running jobs (weights, cheaper, twice as often), shorten
+        """Share the worker's probes a second among its running jobs (weights, cheaper, twice as often, but not
+        more than the 20 a second of a job alone: each new weights is work in this worker, in the web process and
+        in the live channel's message, and the links change no faster than the pictures the eye follows), shorten
         its turns when many run; returns how many run."""
         from playground.training.snapshot import Status
 
@@ -222,7 +224,7 @@ class Worker:
         running = [job for job in jobs if job.status == Status.RUNNING]
         interval = max(MIN_PROBE_INTERVAL, len(running) / PROBES_PER_SECOND)
         for job in running:
-            job.probe_interval, job.weights_interval = interval, interval / 2
+            job.probe_interval, job.weights_interval = interval, max(MIN_PROBE_INTERVAL, interval / 2)
         self.turns.slice_seconds = turn_slice(len(running), self.longest_slice)
         return len(running)
 
