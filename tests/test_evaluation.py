@@ -308,3 +308,16 @@ def test_classification_metrics_are_scikit_learns(seed):
         assert result.metrics[name] == pytest.approx(value, abs=1e-12), name
     np.testing.assert_array_equal(result.confusion, metrics.confusion_matrix(labels, predicted,
                                                                              labels=np.arange(count)))
+
+
+def test_the_confusion_figure_is_built_once_per_matrix_and_shared():
+    from playground.views.evaluation_figures import shared_confusion_figure
+
+    result = evaluate(make("binary", np.array(BINARY_LABELS, np.float32)), BINARY_PROBABILITIES)
+    again = evaluate(make("binary", np.array(BINARY_LABELS, np.float32)), BINARY_PROBABILITIES * 0.99)
+    figure = shared_confusion_figure(result, 300)
+    assert shared_confusion_figure(again, 300) is figure  # the same counts: the same figure
+    assert shared_confusion_figure(result, 400) is not figure
+    assert figure.to_json() == confusion_figure(result, 300).to_json()
+    flipped = evaluate(make("binary", np.array(BINARY_LABELS, np.float32)), 1 - BINARY_PROBABILITIES)
+    assert shared_confusion_figure(flipped, 300) is not figure  # a prediction flipped: new counts

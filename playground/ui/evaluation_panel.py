@@ -17,10 +17,10 @@ from playground.ui.controls import PENDING_SPEC
 from playground.views.curves import METRIC_LABELS, overlay_figure
 from playground.views.evaluation_figures import (
     attribution_figure,
-    confusion_figure,
     history_figure,
     prediction_figure,
     residual_figure,
+    shared_confusion_figure,
 )
 
 EXPLAIN_MODELS = "explain_models"  # job id -> a Keras model rebuilt from the job's published weights
@@ -55,7 +55,7 @@ def render_evaluation(snapshot: Snapshot, dataset: Dataset, *, refresh_seconds: 
                       f"{value:.3f}", width="content")
     if evaluation.confusion is not None:
         side = min(620, 260 + 36 * len(evaluation.class_names))  # a square of cells, not the page's width
-        st.plotly_chart(confusion_figure(evaluation, height=side), key="confusion", config=CHART_CONFIG,
+        st.plotly_chart(shared_confusion_figure(evaluation, height=side), key="confusion", config=CHART_CONFIG,
                         width=side + 60)
     else:
         left, right = st.columns(2)

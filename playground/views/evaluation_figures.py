@@ -59,6 +59,25 @@ def confusion_figure(evaluation: Evaluation, height: int = 360) -> go.Figure:
     return go.Figure({"data": [trace], "layout": layout})
 
 
+_CONFUSION_FIGURES: dict[tuple, go.Figure] = {}  # the figures of the last few hundred matrices, server-wide
+CONFUSION_CACHE_SIZE = 256
+
+
+def shared_confusion_figure(evaluation: Evaluation, height: int = 360) -> go.Figure:
+    """``confusion_figure``, built once per matrix of counts, class names and height, and shared: a training
+    run's evaluation is redrawn every few seconds, its matrix changes only when a prediction flips, and Plotly's
+    checks of a new figure were most of that redraw. Callers must not change the figure."""
+    counts = np.asarray(evaluation.confusion)
+    key = (counts.tobytes(), counts.shape, tuple(evaluation.class_names), height)
+    figure = _CONFUSION_FIGURES.get(key)
+    if figure is None:
+        figure = confusion_figure(evaluation, height)
+        if len(_CONFUSION_FIGURES) >= CONFUSION_CACHE_SIZE:
+            _CONFUSION_FIGURES.clear()
+        _CONFUSION_FIGURES[key] = figure
+    return figure
+
+
 def _regression_only(evaluation: Evaluation) -> tuple[np.ndarray, np.ndarray]:
     if evaluation.problem != "regression":
         raise ValueError(f"predictions are drawn for regression, not {evaluation.problem}")
