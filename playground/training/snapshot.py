@@ -37,9 +37,9 @@ class History(Sequence):
 
     __slots__ = ("_records", "_length")
 
-    def __init__(self, records: list | tuple = (), length: int | None = None):
+    def __init__(self, records: list | tuple = ()):
         self._records = records
-        self._length = len(records) if length is None else length
+        self._length = len(records)
 
     def __len__(self) -> int:
         return self._length

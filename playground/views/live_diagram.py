@@ -49,6 +49,22 @@ from playground.views.network_layout import (
 SPRITE_ID = "pg-neurons"
 
 
+def hidden_nodes(layout: NetworkLayout) -> list:
+    """The drawn hidden nodes in tile order (the order of the neuron grids in a frame)."""
+    return [node for node in layout.nodes if node.kind == "hidden"]
+
+
+def hidden_samples(layout: NetworkLayout) -> list[tuple[int, np.ndarray]]:
+    """Per hidden layer (1-based): the flat indices of each drawn neuron's thumbnail cells in the layer's raveled
+    ``boundary.thumbnail_rows``, one row per neuron in tile order."""
+    units: dict[int, list[int]] = {}
+    for node in hidden_nodes(layout):
+        units.setdefault(node.layer, []).append(node.unit)
+    cells = np.arange(THUMBNAIL_CELLS * THUMBNAIL_CELLS)
+    return [(layer, np.array(found)[:, None] + cells[None, :] * layout.layers[layer].units)
+            for layer, found in units.items()]
+
+
 class LiveDiagram:
     """The SVG of one network shape (a layout built without weights), for any weights and neuron outputs."""
 
@@ -77,12 +93,8 @@ class LiveDiagram:
         drawn = [layer.drawn_units for layer in layout.layers]
         self._link_blocks = [(np.array(drawn[index])[:, None] * layout.layers[index + 1].units
                               + np.array(drawn[index + 1])[None, :]).ravel() for index in range(len(drawn) - 1)]
-        self._hidden = [node for node in layout.nodes if node.kind == "hidden"]
-        # Per hidden layer: where each drawn neuron's thumbnail pixels are in the layer's raveled thumbnail rows
-        # (units per row), one row per neuron in tile order.
-        cells = np.arange(thumbnail_pixels * thumbnail_pixels)
-        self._samples = [(layer, np.array(units)[:, None] + cells[None, :] * layout.layers[layer].units)
-                         for layer, units in self.hidden_units.items()]
+        self._hidden = hidden_nodes(layout)
+        self._samples = hidden_samples(layout)
         self._tiles = {(node.layer, node.unit): tile for tile, node in enumerate(self._hidden)}
         self._nodes = []  # (tooltip start, layer, unit, plain body, body showing its tile, label)
         radius = frame.radius

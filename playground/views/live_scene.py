@@ -40,6 +40,7 @@ from playground.views.diagram_svg import (
     short_label,
     text_width,
 )
+from playground.views.live_diagram import hidden_nodes, hidden_samples  # noqa: F401 (live_frames reads them here)
 from playground.views.live_drawings import GRID_CAPTION, NETWORK_CAPTION, OUTPUT_ALT, output_labels
 from playground.views.network_layout import (
     LAYER_SPACING,
@@ -93,11 +94,6 @@ def layout_of(spec: RunSpec, dataset: Dataset) -> NetworkLayout:
     sizes = (dataset.input_count, *spec.layers, dataset.output_units)
     return network_shape(sizes, (*spec.activations, spec.output_activation), tuple(dataset.feature_names),
                          tuple(output_labels(dataset)))
-
-
-def hidden_nodes(layout: NetworkLayout) -> list:
-    """The drawn hidden nodes in tile order (the order of the neuron grids in a frame)."""
-    return [node for node in layout.nodes if node.kind == "hidden"]
 
 
 def network_scene(layout: NetworkLayout, sizes: Sizes, edit: dict | None = None) -> dict:
@@ -241,13 +237,3 @@ def link_blocks(layout: NetworkLayout) -> list[np.ndarray]:
     return [(np.array(drawn[index])[:, None] * layout.layers[index + 1].units
              + np.array(drawn[index + 1])[None, :]).ravel() for index in range(len(drawn) - 1)]
 
-
-def hidden_samples(layout: NetworkLayout) -> list[tuple[int, np.ndarray]]:
-    """Per hidden layer (1-based): the flat indices of each drawn neuron's thumbnail cells in the layer's raveled
-    ``boundary.thumbnail_rows``, one row per neuron in tile order."""
-    units: dict[int, list[int]] = {}
-    for node in hidden_nodes(layout):
-        units.setdefault(node.layer, []).append(node.unit)
-    cells = np.arange(THUMBNAIL_CELLS * THUMBNAIL_CELLS)
-    return [(layer, np.array(found)[:, None] + cells[None, :] * layout.layers[layer].units)
-            for layer, found in units.items()]
