@@ -50,7 +50,8 @@ def test_digits_show_images_and_a_confusion_matrix(page, app_url):
     wait_for_epoch(page, "epoch === 15", timeout=120_000)
     page.get_by_text("Finished").wait_for()
     page.get_by_role("tab", name="Evaluation").click()
-    page.locator(".stPlotlyChart").filter(has_text="predicted").first.wait_for()
+    page.locator(".st-key-confusion svg").filter(has_text="predicted").wait_for()
+    assert page.locator(".st-key-confusion svg g").count() == 100  # ten classes by ten
     page.get_by_text("F1 (macro)").wait_for()
     assert page.get_by_test_id("stException").count() == 0
     page.mouse.move(700, 700)

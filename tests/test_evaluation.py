@@ -10,13 +10,13 @@ from sklearn import metrics
 from playground.data.points import Dataset
 from playground.data.tables import TabularDataset
 from playground.training.evaluation import METRIC_NAMES, evaluate, mean_baseline_r2
+from playground.views.confusion_svg import blues, confusion_svg
 from playground.views.curves import MAX_POINTS
 from playground.views.evaluation_figures import (
     MAX_BARS,
     NEGATIVE_COLOR,
     POSITIVE_COLOR,
     attribution_figure,
-    confusion_figure,
     history_figure,
     prediction_figure,
     residual_figure,
@@ -115,9 +115,10 @@ def test_tabular_class_names_are_used():
                    class_names=("ant", "bee", "cat", "dog"))
     result = evaluate(dataset, MULTI_OUTPUTS)
     assert result.class_names == ("ant", "bee", "cat", "dog")
-    figure = confusion_figure(result)
-    assert list(figure.layout.xaxis.ticktext) == ["ant", "bee", "cat", "dog"]
-    assert list(figure.layout.yaxis.ticktext) == ["ant", "bee", "cat", "dog"]
+    cells = confusion_cells(confusion_svg(result))
+    assert [hover.split(",")[0] for hover, _, _, _ in cells[::4]] == ["true ant", "true bee", "true cat", "true dog"]
+    assert [hover.split(", ")[1].split(":")[0] for hover, _, _, _ in cells[:4]] == [
+        "predicted ant", "predicted bee", "predicted cat", "predicted dog"]
 
 
 def test_regression_metrics_match_hand_computed_values():
@@ -165,21 +166,41 @@ def test_metric_names_cover_every_metric_key():
 # ---- Figures --------------------------------------------------------------------------------------------------
 
 
-def test_confusion_figure_writes_the_counts_with_class_0_at_the_top():
+def confusion_cells(svg: str) -> list[tuple[str, int, float, float]]:
+    """Each cell of a confusion SVG as (hover text, the count written in it, its x, its y), in document order."""
+    import xml.etree.ElementTree as ElementTree
+
+    namespace = "{http://www.w3.org/2000/svg}"
+    root = ElementTree.fromstring(svg)
+    return [(group.find(f"{namespace}title").text, int(group.find(f"{namespace}text").text),
+             float(group.find(f"{namespace}rect").get("x")), float(group.find(f"{namespace}rect").get("y")))
+            for group in root.iter(f"{namespace}g")]
+
+
+def test_the_confusion_matrix_writes_the_counts_with_class_0_at_the_top():
     result = evaluate(make("multiclass", MULTI_LABELS, class_count=4), MULTI_OUTPUTS)
-    figure = confusion_figure(result)
-    heatmap = figure.data[0]
-    assert heatmap.type == "heatmap"
-    assert np.array_equal(np.asarray(heatmap.z), result.confusion)
-    assert np.asarray(heatmap.text).astype(int).tolist() == result.confusion.tolist()
-    assert figure.layout.yaxis.autorange == "reversed"
-    assert figure.layout.xaxis.title.text == "predicted" and figure.layout.yaxis.title.text == "true"
+    svg = confusion_svg(result)
+    cells = confusion_cells(svg)
+    assert [count for _, count, _, _ in cells] == result.confusion.ravel().tolist()  # row after row
+    for index, (hover, count, x, y) in enumerate(cells):
+        true, predicted = divmod(index, 4)
+        assert hover == f"true {true}, predicted {predicted}: {count}"
+    xs, ys = [x for _, _, x, _ in cells[:4]], [y for _, _, _, y in cells[::4]]
+    assert xs == sorted(xs) and ys == sorted(ys)  # predicted left to right, true top to bottom
+    assert ">predicted</text>" in svg and ">true</text>" in svg
 
 
-def test_confusion_figure_refuses_regression():
+def test_the_confusion_colours_darken_with_the_count():
+    shades = [blues(share) for share in np.linspace(0, 1, 9)]
+    assert shades[0] == "#f7fbff" and shades[4] == "#6baed6" and shades[-1] == "#08306b"
+    brightness = [sum(int(shade[i:i + 2], 16) for i in (1, 3, 5)) for shade in shades]
+    assert brightness == sorted(brightness, reverse=True)
+
+
+def test_the_confusion_matrix_refuses_regression():
     result = evaluate(make("regression", regression([1, 2, 3]), class_count=0), regression([1, 2, 2]))
     with pytest.raises(ValueError):
-        confusion_figure(result)
+        confusion_svg(result)
 
 
 def regression_result():
@@ -310,14 +331,11 @@ def test_classification_metrics_are_scikit_learns(seed):
                                                                              labels=np.arange(count)))
 
 
-def test_the_confusion_figure_is_built_once_per_matrix_and_shared():
-    from playground.views.evaluation_figures import shared_confusion_figure
-
+def test_the_confusion_svg_is_built_once_per_matrix_and_shared():
     result = evaluate(make("binary", np.array(BINARY_LABELS, np.float32)), BINARY_PROBABILITIES)
     again = evaluate(make("binary", np.array(BINARY_LABELS, np.float32)), BINARY_PROBABILITIES * 0.99)
-    figure = shared_confusion_figure(result, 300)
-    assert shared_confusion_figure(again, 300) is figure  # the same counts: the same figure
-    assert shared_confusion_figure(result, 400) is not figure
-    assert figure.to_json() == confusion_figure(result, 300).to_json()
+    svg = confusion_svg(result, 300)
+    assert confusion_svg(again, 300) is svg  # the same counts: the same string, built once
+    assert confusion_svg(result, 400) != svg
     flipped = evaluate(make("binary", np.array(BINARY_LABELS, np.float32)), 1 - BINARY_PROBABILITIES)
-    assert shared_confusion_figure(flipped, 300) is not figure  # a prediction flipped: new counts
+    assert confusion_svg(flipped, 300) != svg  # a prediction flipped: new counts

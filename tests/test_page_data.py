@@ -52,6 +52,8 @@ def test_iris_trains_and_shows_test_metrics_confusion_and_explanation():
     labels = [metric.label for metric in app.metric]
     assert {"Accuracy", "Precision (macro)", "Recall (macro)", "F1 (macro)"} <= set(labels)
     assert "ROC AUC" not in labels  # binary only
+    (matrix,) = [block.value for block in app.markdown if "confusion matrix" in block.value]
+    assert "true setosa, predicted" in matrix  # an SVG: no Plotly to load while a run trains
     captions = " ".join(caption.value for caption in app.caption)
     assert "On the 75 test rows" in captions and "Integrated gradients" not in captions  # the tab is closed
     assert app.session_state["controller"].plane().kind == "pca"  # 4 inputs: principal components by default

@@ -14,13 +14,13 @@ from playground.training.evaluation import METRIC_NAMES, evaluate
 from playground.training.job import Snapshot, Status
 from playground.training.runs import settings_table, shared_metric
 from playground.ui.controls import PENDING_SPEC
+from playground.views.confusion_svg import confusion_svg
 from playground.views.curves import METRIC_LABELS, overlay_figure
 from playground.views.evaluation_figures import (
     attribution_figure,
     history_figure,
     prediction_figure,
     residual_figure,
-    shared_confusion_figure,
 )
 
 EXPLAIN_MODELS = "explain_models"  # job id -> a Keras model rebuilt from the job's published weights
@@ -55,8 +55,9 @@ def render_evaluation(snapshot: Snapshot, dataset: Dataset, *, refresh_seconds: 
                       f"{value:.3f}", width="content")
     if evaluation.confusion is not None:
         side = min(620, 260 + 36 * len(evaluation.class_names))  # a square of cells, not the page's width
-        st.plotly_chart(shared_confusion_figure(evaluation, height=side), key="confusion", config=CHART_CONFIG,
-                        width=side + 60)
+        with st.container(key="confusion", width="content"):
+            # Markdown, not st.html: st.html's sanitiser drops inline SVG.
+            st.markdown(confusion_svg(evaluation, side), unsafe_allow_html=True)
     else:
         left, right = st.columns(2)
         left.plotly_chart(prediction_figure(evaluation), key="predicted_actual", config=CHART_CONFIG)

@@ -1,5 +1,5 @@
-"""Figures of a model's evaluation: confusion matrix, regression predictions and residuals, the training history
-in two panels, and per-feature attributions (Plotly)."""
+"""Figures of a model's evaluation: regression predictions and residuals, the training history in two panels, and
+per-feature attributions (Plotly). The confusion matrix is an SVG (``confusion_svg``)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from playground.views.curves import (
 
 POSITIVE_COLOR, NEGATIVE_COLOR = "#0877bd", "#f59322"  # the playground's blue and orange
 MAX_BARS = 20  # attribution bars shown; the smallest features beyond them share one "other" bar
-BLUES = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1.0, "#08306b"]]
 _AXIS = {"showline": True, "linecolor": "#ccc", "gridcolor": "#eee", "zeroline": False, "automargin": True}
 
 
@@ -33,49 +32,6 @@ def _layout(height: int, **extra) -> dict:
 
 def _title(text: str) -> dict:
     return {"text": text, "standoff": 4}
-
-
-def confusion_figure(evaluation: Evaluation, height: int = 360) -> go.Figure:
-    """Counts of test points per (true, predicted) class, written in the cells; true class 0 at the top."""
-    if evaluation.confusion is None:
-        raise ValueError(f"no confusion matrix for a {evaluation.problem} evaluation")
-    counts = np.asarray(evaluation.confusion)
-    positions = list(range(len(counts)))
-    names = list(evaluation.class_names)
-    # Numeric positions with class names as tick text: two classes with the same name stay two columns.
-    ticks = {"tickvals": positions, "ticktext": names, "showgrid": False, "ticks": ""}
-    hover = [[f"true {true}, predicted {predicted}: {count}" for predicted, count in zip(names, row, strict=True)]
-             for true, row in zip(names, counts, strict=True)]
-    trace = {
-        "type": "heatmap", "z": counts, "x": positions, "y": positions, "text": counts.astype(str),
-        "texttemplate": "%{text}", "colorscale": BLUES, "showscale": False, "zmin": 0,
-        "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>", "xgap": 1, "ygap": 1,
-    }
-    layout = _layout(
-        height,
-        xaxis={**ticks, "title": _title("predicted"), "side": "bottom", "automargin": True},
-        yaxis={**ticks, "title": _title("true"), "autorange": "reversed", "automargin": True},
-    )
-    return go.Figure({"data": [trace], "layout": layout})
-
-
-_CONFUSION_FIGURES: dict[tuple, go.Figure] = {}  # the figures of the last few hundred matrices, server-wide
-CONFUSION_CACHE_SIZE = 256
-
-
-def shared_confusion_figure(evaluation: Evaluation, height: int = 360) -> go.Figure:
-    """``confusion_figure``, built once per matrix of counts, class names and height, and shared: a training
-    run's evaluation is redrawn every few seconds, its matrix changes only when a prediction flips, and Plotly's
-    checks of a new figure were most of that redraw. Callers must not change the figure."""
-    counts = np.asarray(evaluation.confusion)
-    key = (counts.tobytes(), counts.shape, tuple(evaluation.class_names), height)
-    figure = _CONFUSION_FIGURES.get(key)
-    if figure is None:
-        figure = confusion_figure(evaluation, height)
-        if len(_CONFUSION_FIGURES) >= CONFUSION_CACHE_SIZE:
-            _CONFUSION_FIGURES.clear()
-        _CONFUSION_FIGURES[key] = figure
-    return figure
 
 
 def _regression_only(evaluation: Evaluation) -> tuple[np.ndarray, np.ndarray]:
