@@ -146,6 +146,21 @@ def test_an_ended_session_closes_its_channel(channel_url, sessions, monkeypatch)
     assert receive(channel_url, tickets["a"].token, 1) == ([], CLOSE_ENDED)
 
 
+def test_the_sessions_state_is_asked_for_twice_a_second_not_at_every_message(channel_url, sessions, monkeypatch):
+    _, tickets = sessions
+    asked = []
+
+    def state(session_id):
+        asked.append(time.monotonic())
+        return "active" if len(asked) == 1 else "gone"
+
+    monkeypatch.setattr(live_channel, "_session_state", state)
+    messages, code = receive(channel_url, tickets["a"].token, 100)
+    assert code == CLOSE_ENDED and len(asked) == 2
+    assert asked[1] - asked[0] >= 0.9 * live_channel.SESSION_CHECK_SECONDS
+    assert 2 <= len(messages) <= live_channel.MAX_RATE * 2 * live_channel.SESSION_CHECK_SECONDS  # about half a second's
+
+
 def test_a_page_whose_state_is_gone_gets_unknown(channel_url):
     ticket = issue_ticket(CountingSource("gone"), "session-c", None)  # the only reference: collected at once
     assert receive(channel_url, ticket.token, 1, cookie=None) == ([], CLOSE_UNKNOWN)
@@ -171,6 +186,18 @@ def test_the_pace_is_shared_within_bounds(monkeypatch):
 def test_non_finite_numbers_become_null():
     assert json.loads(encode({"loss": float("nan"), "history": [[1, float("inf")]], "epoch": 3})) == {
         "loss": None, "history": [[1, None]], "epoch": 3}
+
+
+def test_parts_that_carry_their_json_are_written_as_they_are():
+    from playground.views.live_frames import JsonDict
+
+    weights, grids = JsonDict({"epoch": 3, "links": "AAAA", "biases": None}), JsonDict({"epoch": -1, "output": "AQ=="})
+    assert weights.json == json.dumps(weights, separators=(",", ":")) and grids.json == '{"epoch":-1,"output":"AQ=="}'
+    message = {"full": True, "weights": weights, "status": {"loss": float("nan")}, "grids": grids, "job_id": "j"}
+    assert json.loads(encode(message)) == {"full": True, "weights": {"epoch": 3, "links": "AAAA", "biases": None},
+                                           "status": {"loss": None}, "grids": {"epoch": -1, "output": "AQ=="},
+                                           "job_id": "j"}
+    assert json.loads(encode({"weights": weights, "grids": grids})) == {"weights": weights, "grids": grids}
 
 
 def test_a_failing_source_closes_its_own_channel_only(channel_url, sessions):

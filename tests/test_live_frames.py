@@ -21,6 +21,7 @@ from playground.data.points import grid_points
 from playground.data.sources import load_data
 from playground.spec import RunSpec
 from playground.training.snapshot import Snapshot, Status
+from playground.ui.live_channel import encode
 from playground.views import boundary
 from playground.views.live_frames import LiveFrames, output_levels, status_block
 from playground.views.live_scene import (
@@ -125,7 +126,8 @@ def test_an_empty_cursor_gets_a_full_message_then_nothing_until_something_change
     assert [row[0] for row in history_of(message)] == [0, 1]
     assert history_of(message)[1][1:3] == pytest.approx([1 / 2, 1.1 / 2])
     assert {"status", "weights", "grids"} <= set(message)
-    json.dumps(message, allow_nan=False)  # the channel's encoding: no NaN
+    json.dumps(message, allow_nan=False)  # no NaN
+    assert json.loads(encode(message)) == json.loads(json.dumps(message))  # the channel's encoding
     assert frames.next_message(cursor) is None
     assert frames.next_message({})["full"]  # another connection starts from scratch
 
@@ -218,8 +220,10 @@ def test_the_status_texts_are_ready_to_show():
 
 
 # ---- every number shown decodes to what the Python drawings show -------------------------------------------------
-def test_the_links_weights_and_the_nodes_biases_decode_in_layout_order():
-    spec, dataset, scene, sizes, frames, source = setup("layers=3,12")  # a layer of 12 draws 10 of them
+# A layer of 12 draws 10 of them: some links are not drawn; the deeper network's indices cross four kernels.
+@pytest.mark.parametrize("query", ["layers=3,12", "layers=12,9,11&features=x1,x2,x1sq,sinx1"])
+def test_the_links_weights_and_the_nodes_biases_decode_in_layout_order(query):
+    spec, dataset, scene, sizes, frames, source = setup(query)
     weights = weights_for(sizes)
     source.snapshot = snapshot_of([record(0)], weights)
     message = frames.next_message({})
@@ -228,12 +232,13 @@ def test_the_links_weights_and_the_nodes_biases_decode_in_layout_order():
     layout = layout_network(sizes, (*spec.activations, spec.output_activation), weights,
                             tuple(dataset.feature_names), ("ŷ",))
     assert len(links) == len(layout.links) == len(scene["network"]["links"])
+    assert len(links) < sum(kernel.size for kernel in weights[::2])  # not every link is drawn
     np.testing.assert_array_equal(links, [link.weight for link in layout.links])
     expected = [np.nan if node.bias is None else node.bias for node in layout.nodes]
     np.testing.assert_array_equal(biases, np.array(expected, dtype=np.float32))
     # The tooltips start as the SVG diagram's do.
     assert scene["network"]["links"][0][4] == f"{layout.links[0].source.name} → {layout.links[0].target.name}: "
-    assert scene["network"]["nodes"][2][3] == "hidden_1[0]"
+    assert scene["network"]["nodes"][sizes[0]][3] == "hidden_1[0]"
 
 
 @pytest.mark.parametrize("query, discretize", [("", False), ("", True), ("problem=regression&dataset=plane", False),
@@ -296,9 +301,10 @@ def test_classes_decode_to_their_blended_colours():
     assert [name for name, _ in scene["output"]["legend"]] == list(dataset.class_labels)
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_each_hidden_neurons_levels_are_its_heatmaps_colours(activation):
-    spec, dataset, scene, sizes, frames, source = setup(f"layers=4,2&activation={activation}")
+# The last: the layers scaled per neuron are apart, the second after one that is not.
+@pytest.mark.parametrize("layers, activation", [("4,2", "tanh"), ("4,2", "relu"), ("4,3,2", "relu,tanh,relu")])
+def test_each_hidden_neurons_levels_are_its_heatmaps_colours(layers, activation):
+    spec, dataset, scene, sizes, frames, source = setup(f"layers={layers}&activation={activation}")
     probe = probe_for(sizes)
     if activation == "relu":
         probe = (*(np.maximum(layer * 3, 0) for layer in probe[:-1]), probe[-1])
@@ -310,7 +316,7 @@ def test_each_hidden_neurons_levels_are_its_heatmaps_colours(activation):
     tiles = scale[levels].reshape(-1, cells, cells, 3).astype(int)
     images = boundary.neuron_images(probe[:-1], spec.activations, size=cells)
     expected = [images[node.layer - 1][node.unit] for node in hidden_nodes(layout_of(spec, dataset))]
-    assert len(tiles) == len(expected) == 6
+    assert len(tiles) == len(expected) == sum(spec.layers)
     # The palette has 255 levels and colorize's table 257: within one step of the scale.
     assert np.abs(tiles - np.array(expected, dtype=int)).max() <= 3
     # A worker sends the hidden layers at the thumbnails' cells only (boundary.thumbnail_rows): the same levels.

@@ -5,8 +5,8 @@ run's snapshot since a connection's last message (``LiveFrames.next_message``), 
 One ``LiveFrames`` per session. The page's script thread sets its context at each page run (``set_context``:
 one immutable object, replaced at once); the live channel's thread calls ``next_message(cursor)`` up to 30 times
 a second per open page, so a message that finds nothing new costs a snapshot and a few comparisons, and what it
-encodes (weights, neuron and output grids) is encoded once per snapshot object (``is``) and shared by every
-connection of the session.
+encodes (weights, neuron and output grids) is encoded once per snapshot object (``is``), with its JSON text
+(``JsonDict``), and shared by every connection of the session.
 
 Encodings: arrays are base64 strings of little-endian typed arrays: float32 for the drawn links' weights (layout
 order) and the nodes' biases (layout order, NaN for inputs); uint8 levels for the grids, the indices into the
@@ -31,6 +31,7 @@ from playground.training.snapshot import Snapshot, Status
 from playground.views.boundary import (
     BOUNDED_ACTIVATIONS,
     PALETTE_LEVELS,
+    THUMBNAIL_CELLS,
     levels_into,
     neuron_scales,
     thumbnail_rows,
@@ -40,7 +41,6 @@ from playground.views.boundary import (
 from playground.views.curves import METRIC_LABELS
 from playground.views.live_scene import (
     GRID_RESOLUTION,
-    hidden_nodes,
     hidden_samples,
     link_blocks,
 )
@@ -55,6 +55,7 @@ STATUS_TEXT = {
     Status.STOPPED: "Stopped.",
 }
 TRAINING = (Status.STARTING, Status.RUNNING)
+ALERTED = (Status.DIVERGED, Status.FAILED)  # no status line: the alert says it
 NOTE_SECONDS = 1.0  # the load note is asked for at most this often
 
 
@@ -63,12 +64,12 @@ def training(snapshot: Snapshot) -> bool:
 
 
 def status_text(snapshot: Snapshot) -> str:
-    text = STATUS_TEXT.get(snapshot.status, str(snapshot.status))
-    if snapshot.status == Status.FINISHED:
-        text = f"Finished: {snapshot.message}."
-    if snapshot.status == Status.RUNNING and snapshot.epochs_per_second:
-        text = f"Training… {snapshot.epochs_per_second:,.0f} epochs/s"
-    return text
+    status = snapshot.status
+    if status == Status.RUNNING and snapshot.epochs_per_second:
+        return f"Training… {snapshot.epochs_per_second:,.0f} epochs/s"
+    if status == Status.FINISHED:
+        return f"Finished: {snapshot.message}."
+    return STATUS_TEXT.get(status, str(status))
 
 
 def format_metric(metric: str, value: float | None) -> str:
@@ -102,13 +103,30 @@ def status_block(snapshot: Snapshot, note: str = "") -> dict:
         ["Test loss", "–" if last is None else f"{last['test_loss']:.4f}"],
         [f"Test {METRIC_LABELS[metric]}", format_metric(metric, None if last is None else last[f"test_{metric}"])],
     ]
-    line = "" if snapshot.status in (Status.DIVERGED, Status.FAILED) else status_text(snapshot)
+    line = "" if snapshot.status in ALERTED else status_text(snapshot)
     return {"epoch": f"{snapshot.epoch:,}", "metrics": values, "line": line, "alert": alert(snapshot),
             "note": note, "training": training(snapshot)}
 
 
 def b64(array: np.ndarray, dtype: str) -> str:
     return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
+
+
+class JsonDict(dict):
+    """A part of a message whose values are ints, None or base64 texts, and its compact JSON (as ``json.dumps``
+    writes it), made once: ``live_channel.encode`` sends the text as it is. json.dumps scans every character of
+    a text for one to escape, and base64 has none: for a new probe's grids, that scan was a fifth of a message's
+    cost."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, fields: dict):
+        super().__init__(fields)
+        pieces = []  # joined once: a message's long texts are copied once more, not at every step
+        for key, value in fields.items():
+            pieces += (',"' if pieces else '{"', key, '":')
+            pieces += ('"', value, '"') if isinstance(value, str) else ("null" if value is None else str(int(value)),)
+        self.json = "".join((*pieces, "}")) if pieces else "{}"
 
 
 def _number(value) -> float | None:
@@ -144,7 +162,7 @@ class HistoryColumns:
             record = history[index]
             data[:, index] = [math.nan if record.get(key) is None else record[key] for key in keys]
         length = len(history)
-        encoded = {"length": length, "data": b64(data[:, :length], "<f4")}  # row after row: epoch, loss, ...
+        encoded = JsonDict({"length": length, "data": b64(data[:, :length], "<f4")})  # rows: epoch, loss, ...
         self._state = (job_id, metric, length, data, encoded)
         return encoded
 
@@ -172,20 +190,48 @@ def output_levels(output: np.ndarray, problem: str, *, discretize: bool = False)
     return levels_into(first.astype(np.float32), scale, offset)
 
 
-def neuron_levels(hidden_probe: Sequence[np.ndarray], samples: list[tuple[int, np.ndarray]],
-                  activations: Sequence[str]) -> np.ndarray:
+@dataclass(frozen=True)
+class NeuronTiles:
+    """Where the drawn hidden neurons' thumbnails are in the hidden layers' ``thumbnail_rows``, raveled and
+    concatenated: one take gathers every tile, and one division scales each run of layers of one unbounded
+    activation (for layers of a few neurons, NumPy calls per layer cost more than the arithmetic)."""
+
+    cells: np.ndarray  # (drawn neurons, THUMBNAIL_CELLS²): each tile's cells, tiles in tile order
+    layer_lengths: list[int]  # each hidden layer's raveled thumbnail rows (another network's probe differs)
+    scaled: tuple[tuple[slice, str | None], ...]  # the tiles of unbounded activations (scaled per neuron)
+
+    @classmethod
+    def of(cls, samples: Sequence[tuple[int, np.ndarray]], layer_sizes: Sequence[int],
+           activations: Sequence[str]) -> NeuronTiles:
+        """From ``live_scene.hidden_samples`` (per hidden layer, 1-based: its tiles' cells in the layer's rows)."""
+        lengths = [THUMBNAIL_CELLS * THUMBNAIL_CELLS * units for units in layer_sizes[1:-1]]
+        starts = np.cumsum([0, *lengths])
+        cells, runs, row = [], [], 0  # runs: [first tile, end, activation] of the tiles scaled together
+        for layer, flat in samples:
+            cells.append(flat + starts[layer - 1])
+            activation = activations[layer - 1] if layer - 1 < len(activations) else None
+            if activation not in BOUNDED_ACTIVATIONS:
+                if runs and runs[-1][1:] == [row, activation]:  # right after tiles of the same activation
+                    runs[-1][1] = row + len(flat)
+                else:
+                    runs.append([row, row + len(flat), activation])
+            row += len(flat)
+        scaled = tuple((slice(first, end), activation) for first, end, activation in runs)
+        return cls(np.concatenate(cells), lengths, scaled)
+
+
+def neuron_levels(hidden_probe: Sequence[np.ndarray], tiles: NeuronTiles) -> np.ndarray | None:
     """Each drawn hidden neuron's sampled grid as palette levels, one row per neuron in tile order (as
-    ``LiveDiagram.sprite``: bounded activations as they are, the others scaled per neuron)."""
-    blocks = []
-    for layer, flat in samples:
-        block = thumbnail_rows(hidden_probe[layer - 1]).ravel()[flat]
-        activation = activations[layer - 1] if layer - 1 < len(activations) else None
-        if activation not in BOUNDED_ACTIVATIONS:
-            block = block / neuron_scales(block.T, activation)[:, None]
-        blocks.append(block)
-    block = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+    ``LiveDiagram.sprite``: bounded activations as they are, the others scaled per neuron); None when the
+    hidden layers are not the tiles' network."""
+    rows = [thumbnail_rows(layer).ravel() for layer in hidden_probe]
+    if [len(layer) for layer in rows] != tiles.layer_lengths:
+        return None
+    block = np.concatenate(rows)[tiles.cells]  # a new array: scaled and levelled in place
+    for tile_rows, activation in tiles.scaled:
+        block[tile_rows] /= neuron_scales(block[tile_rows].T, activation)[:, None]
     half = (PALETTE_LEVELS - 1) / 2
-    return levels_into(block.astype(np.float32), half, half + 0.5)
+    return levels_into(block.astype(np.float32, copy=False), half, half + 0.5)
 
 
 @dataclass(frozen=True)
@@ -204,9 +250,29 @@ class Context:
     drawable: bool = True  # the output view has a plane to draw
     training: bool = False  # the page shows the run as training (its Pause button)
     note_source: Callable[[Snapshot], str] | None = None
-    blocks: tuple = ()  # per layer of links: the drawn links' indices in the raveled kernel (live_scene.link_blocks)
-    samples: tuple = ()  # per hidden layer: the drawn neurons' sampled cells (live_scene.hidden_samples)
-    bias_index: tuple = ()  # (layer, unit) of each node, in layout order
+    link_index: np.ndarray | None = None  # each drawn link's weight in ``flat_weights``, in layout order
+    bias_index: np.ndarray | None = None  # each node's bias there, in layout order (an input's: the NaN)
+    tiles: NeuronTiles | None = None  # the drawn hidden neurons' thumbnails (None without hidden nodes)
+
+
+TRAILING_NAN = np.full(1, np.nan, dtype=np.float32)
+
+
+def flat_weights(weights: Sequence[np.ndarray]) -> np.ndarray:
+    """The kernels and biases (W1, b1, ..., W_out, b_out) raveled, one after the other, then a NaN."""
+    return np.concatenate([*(np.asarray(array).ravel() for array in weights), TRAILING_NAN])
+
+
+def weight_indices(layout: NetworkLayout, layer_sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Where each drawn link's weight (``live_scene.link_blocks``) and each node's bias are in
+    ``flat_weights``, in layout order; an input node has no bias: its index is the trailing NaN's."""
+    sizes = [size for units_in, units_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
+             for size in (units_in * units_out, units_out)]
+    starts = np.cumsum([0, *sizes])  # kernel i starts at starts[2i], its bias at starts[2i + 1]; the NaN last
+    links = np.concatenate([starts[2 * index] + flat for index, flat in enumerate(link_blocks(layout))])
+    biases = np.array([starts[2 * node.layer - 1] + node.unit if node.layer else starts[-1]
+                       for node in layout.nodes])
+    return links, biases
 
 
 class _Encoded:
@@ -245,41 +311,36 @@ class LiveFrames:
 
         layout = layout_of(spec, dataset)
         sizes = (dataset.input_count, *spec.layers, dataset.output_units)
-        node_index = [(node.layer, node.unit) for node in layout.nodes]
+        link_index, bias_index = weight_indices(layout, sizes)
+        samples = hidden_samples(layout)
         reference = dataset.labels_train() if spec.problem == "regression" and not dataset.is_2d else None
         self._context = Context(
             snapshot_source=snapshot_source, scene_id=scene["scene_id"], layout=layout, layer_sizes=sizes,
             activations=tuple(spec.activations), problem=spec.problem, discretize=bool(scene.get("discretize")),
             output_units=dataset.output_units, colour_reference=reference,
             drawable=dataset.is_2d or plane is not None, training=training, note_source=note_source,
-            blocks=tuple(link_blocks(layout)),
-            samples=tuple(hidden_samples(layout)),
-            bias_index=tuple(node_index))
+            link_index=link_index, bias_index=bias_index,
+            tiles=NeuronTiles.of(samples, sizes, spec.activations) if samples else None)
 
     # ---- encodings (cached per snapshot object) -------------------------------------------------------------
-    def _weights_message(self, context: Context, weights) -> dict:
-        key = (context.layer_sizes,)
+    def _weights_message(self, context: Context, weights, epoch: int) -> JsonDict:
+        key = (context.layer_sizes, epoch)
         found = self._weights.get(weights, key)
         if found is None:
             if weights is None or not weights_fit(context.layer_sizes, weights):
-                found = {"links": None, "biases": None}
+                links = biases = None
             else:
-                links = np.concatenate([np.asarray(weights[2 * index]).ravel()[flat]
-                                        for index, flat in enumerate(context.blocks)])
-                biases = np.full(len(context.bias_index), np.nan, dtype=np.float32)
-                for position, (layer, unit) in enumerate(context.bias_index):
-                    if layer:
-                        biases[position] = weights[2 * layer - 1][unit]
-                found = {"links": b64(links, "<f4"), "biases": b64(biases, "<f4")}
-            found = self._weights.put(weights, key, found)
+                flat = flat_weights(weights)
+                links, biases = b64(flat[context.link_index], "<f4"), b64(flat[context.bias_index], "<f4")
+            found = self._weights.put(weights, key, JsonDict({"epoch": epoch, "links": links, "biases": biases}))
         return found
 
-    def _grids_message(self, context: Context, probe) -> dict:
+    def _grids_message(self, context: Context, probe, epoch: int) -> JsonDict:
         key = (context.layer_sizes, context.problem, context.discretize, context.activations,
-               id(context.colour_reference), context.drawable)
+               id(context.colour_reference), context.drawable, epoch)
         found = self._grids.get(probe, key)
         if found is None:
-            found = self._grids.put(probe, key, self._encode_grids(context, probe))
+            found = self._grids.put(probe, key, JsonDict({"epoch": epoch, **self._encode_grids(context, probe)}))
         return found
 
     @staticmethod
@@ -292,8 +353,9 @@ class LiveFrames:
             if fits and context.colour_reference is not None:
                 output = to_colour_range(output, context.colour_reference)
             message["output"] = b64(output_levels(output, context.problem, discretize=context.discretize), "u1")
-        if fits and context.samples and hidden_nodes(context.layout):
-            message["neurons"] = b64(neuron_levels(probe[:-1], list(context.samples), context.activations), "u1")
+        levels = neuron_levels(probe[:-1], context.tiles) if fits and context.tiles else None
+        if levels is not None:
+            message["neurons"] = b64(levels, "u1")
         return message
 
     def _note(self, context: Context, snapshot: Snapshot) -> str:
@@ -344,10 +406,10 @@ class LiveFrames:
             cursor["n"], cursor["last"] = len(history), history[-1].get("epoch") if history else None
         if snapshot.weights is not cursor.get("weights", False):
             cursor["weights"] = snapshot.weights
-            message["weights"] = {"epoch": snapshot.weights_epoch, **self._weights_message(context, snapshot.weights)}
+            message["weights"] = self._weights_message(context, snapshot.weights, snapshot.weights_epoch)
         if snapshot.probe is not cursor.get("probe", False):
             cursor["probe"] = snapshot.probe
-            message["grids"] = {"epoch": snapshot.probe_epoch, **self._grids_message(context, snapshot.probe)}
+            message["grids"] = self._grids_message(context, snapshot.probe, snapshot.probe_epoch)
         if not message:
             return None
         message["scene_id"], message["job_id"] = context.scene_id, snapshot.job_id
