@@ -182,7 +182,7 @@ def test_the_confusion_matrix_writes_the_counts_with_class_0_at_the_top():
     svg = confusion_svg(result)
     cells = confusion_cells(svg)
     assert [count for _, count, _, _ in cells] == result.confusion.ravel().tolist()  # row after row
-    for index, (hover, count, x, y) in enumerate(cells):
+    for index, (hover, count, _, _) in enumerate(cells):
         true, predicted = divmod(index, 4)
         assert hover == f"true {true}, predicted {predicted}: {count}"
     xs, ys = [x for _, _, x, _ in cells[:4]], [y for _, _, _, y in cells[::4]]

@@ -189,7 +189,7 @@ def test_non_finite_numbers_become_null():
 
 
 def test_parts_that_carry_their_json_are_written_as_they_are():
-    from playground.views.live_frames import JsonDict
+    from playground.views.live_encoding import JsonDict
 
     weights, grids = JsonDict({"epoch": 3, "links": "AAAA", "biases": None}), JsonDict({"epoch": -1, "output": "AQ=="})
     assert weights.json == json.dumps(weights, separators=(",", ":")) and grids.json == '{"epoch":-1,"output":"AQ=="}'

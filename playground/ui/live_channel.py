@@ -31,7 +31,7 @@ from typing import Protocol
 
 from streamlit.runtime import Runtime
 
-from playground.views.live_frames import JsonDict
+from playground.views.live_encoding import JsonDict
 
 ROUTE_PATH = "/_playground/live"
 CLOSE_UNKNOWN = 4401
