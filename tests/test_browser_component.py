@@ -178,7 +178,9 @@ def test_the_component_draws_the_loss_curve_in_every_state_and_hovering_it_shows
     # the epoch-0 record (the initial weights' losses) and one per Step
     page.wait_for_function(f"() => document.querySelector('{ROOT} .pg-curve [data-points]').dataset.points === '4'")
     assert page.locator(".st-key-live_area .stPlotlyChart").count() == 0
-    box = curve.bounding_box()
+    # The chart's box, not the chart: each paint of the curve swaps in a new chart (a full message after the
+    # page's run re-draws it), which a box asked for in between would not find.
+    box = page.locator(f"{ROOT} .pg-curve").bounding_box()
     # right of the last point, inside the plot (the metric axis is further right): the last epoch's values
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
     tip = page.locator(f"{ROOT} .pg-tip")

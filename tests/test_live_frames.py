@@ -6,6 +6,7 @@ Python drawings colour or print."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import json
 import math
@@ -100,12 +101,13 @@ def decode(text, dtype):
 
 
 def history_of(message):
-    """The history records a message carries: a full message's float32 columns, or new rows (None for NaN)."""
-    if "history_columns" in message:
-        columns = message["history_columns"]
-        data = decode(columns["data"], "<f4").reshape(5, columns["length"])
-        return [[None if np.isnan(value) else float(value) for value in row] for row in data.T]
-    return message.get("history", [])
+    """The history records a message carries (None for NaN): a full message's float32 columns, or the new
+    records' in the others."""
+    columns = message.get("history_columns") or message.get("history_added")
+    if not columns:
+        return []
+    data = decode(columns["data"], "<f4").reshape(5, columns["length"])
+    return [[None if np.isnan(value) else float(value) for value in row] for row in data.T]
 
 
 def png_pixels(uri):
@@ -142,7 +144,7 @@ def test_new_epochs_come_as_appended_records_and_new_arrays_only_when_their_obje
     source.snapshot = snapshot_of([record(0), record(1), record(2), record(3)], weights, probe)
     message = frames.next_message(cursor)
     assert "full" not in message and "reset_history" not in message
-    assert [row[0] for row in message["history"]] == [2, 3]
+    assert [row[0] for row in history_of(message)] == [2, 3] and "history_columns" not in message
     assert "weights" not in message and "grids" not in message  # the same objects: nothing to send
     assert message["status"]["epoch"] == "3"
     new_weights = weights_for(sizes, seed=1)
@@ -177,16 +179,36 @@ def test_a_history_that_is_not_the_one_sent_starts_over():
     assert message["reset_history"] and [row[0] for row in history_of(message)] == [0, 5]
 
 
+def test_new_records_come_from_the_columns_a_worker_made_when_the_history_has_them():
+    from playground.training.snapshot import History
+    from playground.views.live_encoding import history_columns
+
+    _, _, _, _, frames, source = setup()
+    records = [record(epoch) for epoch in range(5)]
+    records[3]["loss"] = float("nan")
+    source.snapshot = snapshot_of(records[:2])
+    cursor = {}
+    frames.next_message(cursor)
+    source.snapshot = snapshot_of(records)
+    packed = frames.next_message(dict(cursor))["history_added"]
+    columns = history_columns(records, "accuracy") * 2  # not the records' numbers: these must be what is sent
+    source.snapshot = dataclasses.replace(snapshot_of(records), history=History(records, columns))
+    sent = frames.next_message(cursor)["history_added"]
+    assert sent["length"] == packed["length"] == 3
+    np.testing.assert_array_equal(decode(sent["data"], "<f4").reshape(5, 3), columns[:, 2:])
+    np.testing.assert_array_equal(decode(packed["data"], "<f4").reshape(5, 3), columns[:, 2:] / 2)
+
+
 def test_a_nan_loss_travels_as_null():
     _, _, _, _, frames, source = setup()
     source.snapshot = snapshot_of([record(0)])
     cursor = {}
     assert history_of(frames.next_message(cursor))[0][1] == 1.0
     source.snapshot = snapshot_of([record(0), record(1, loss=float("nan"))])
-    message = frames.next_message(cursor)  # new rows: JSON numbers, null for NaN
-    assert message["history"] == [[1, None, None, 0.505, 0.504]]
-    json.dumps(message, allow_nan=False)
-    assert history_of(frames.next_message({}))[1][1] is None  # columns: NaN, which decodes to None here
+    message = frames.next_message(cursor)  # the new record's columns: NaN, which decodes to None here
+    assert history_of(message) == [[1, None, None, pytest.approx(0.505), pytest.approx(0.504)]]
+    json.loads(encode(message))
+    assert history_of(frames.next_message({}))[1][1] is None  # all the columns
 
 
 def test_a_message_that_finds_nothing_new_is_cheap():
@@ -325,6 +347,35 @@ def test_each_hidden_neurons_levels_are_its_heatmaps_colours(layers, activation)
     np.testing.assert_array_equal(decode(frames.next_message({})["grids"]["neurons"], np.uint8), levels)
 
 
+# A training worker makes a probe's levels (worker_process.changes): the web process picks the same levels it
+# would make from the probe it gets (half precision; the hidden layers at the thumbnails' cells).
+@pytest.mark.parametrize("query", ["layers=4,2", "layers=4,3,2&activation=relu,tanh,linear",
+                                   "problem=regression&dataset=plane&layers=3&activation=relu", "dataset=iris&layers=5"])
+def test_the_levels_a_worker_makes_are_those_made_here(query):
+    from playground.training.worker_process import changes
+
+    spec, dataset, scene, sizes, frames, source = setup(query)
+    if not dataset.is_2d:
+        from playground.data.planes import pca_plane
+
+        plane = pca_plane(dataset)
+        scene = build_scene(spec, dataset, plane=plane, plane_points=(plane.to_domain(dataset.x_train),
+                                                                      plane.to_domain(dataset.x_test)))
+        frames.set_context(source, spec, dataset, scene, plane=plane)
+    probe = probe_for(sizes, last=lambda values: values * 3)
+    if spec.problem == "multiclass":
+        probe = (*probe[:-1], np.exp(probe[-1]) / np.exp(probe[-1]).sum(axis=1, keepdims=True))
+    probe = (*(np.maximum(layer * 3, -0.5) for layer in probe[:-1]), probe[-1])  # unbounded, some neurons dead
+    update = changes(snapshot_of([record(0)], probe=probe), {}, spec)
+    received = tuple(np.asarray(layer, dtype=np.float32) for layer in update["probe"])  # as RemoteJob keeps it
+    source.snapshot = snapshot_of([record(0)], probe=received)
+    made_here = frames.next_message({})["grids"]
+    # Another probe object: the frames encode a probe once.
+    source.snapshot = snapshot_of([record(0)], probe=tuple(list(received)), probe_levels=update["probe_levels"])
+    picked = frames.next_message({})["grids"]
+    assert picked["neurons"] is not None and picked == made_here
+
+
 def test_output_levels_for_classes_discretized_are_full_colours():
     probabilities = np.array([[0.2, 0.5, 0.3], [0.34, 0.33, 0.33]], dtype=np.float32)
     packed = output_levels(probabilities, "multiclass", discretize=True)
@@ -376,14 +427,12 @@ def test_a_long_history_travels_as_compact_columns_encoded_once():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run the component's script")
 def test_the_components_curve_arithmetic_is_curve_svgs(tmp_path):
-    """live.js draws the loss curve as curve_svg does: the same smoothing (grown as frames arrive), padded
-    ranges (linear and log) and ticks."""
-    from importlib import resources
-
+    """The component's script (curve.js) draws the loss curve as curve_svg does: the same smoothing (grown as
+    frames arrive), padded ranges (linear and log) and ticks."""
+    from playground.ui.live_component import script
     from playground.views.curve_svg import HistoryColumns, _range, linear_ticks, log_ticks, tick_label
 
-    script = resources.files("playground.ui").joinpath("live_component", "live.js").read_text(encoding="utf-8")
-    (tmp_path / "live.mjs").write_text(script + "\nexport {curveSeries, rangeOf, logTicks, linearTicks, tickLabel};\n")
+    (tmp_path / "live.mjs").write_text(script() + "\nexport {curveSeries, rangeOf, logTicks, linearTicks, tickLabel};\n")
     rng = np.random.default_rng(0)
     history = [{"epoch": epoch, "loss": float(1 / (epoch + 1) + rng.random() * 0.05), "test_loss": 1.2 / (epoch + 1),
                 "accuracy": min(1.0, epoch / 50), "test_accuracy": math.nan if epoch == 7 else 0.9}

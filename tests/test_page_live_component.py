@@ -61,10 +61,10 @@ def test_play_mounts_a_training_scene_and_the_sessions_frames_follow_the_run(cha
     assert frames.next_message(cursor)["full"]
     deadline = time.monotonic() + 60
     message = None
-    while time.monotonic() < deadline and not (message and message.get("history")):
+    while time.monotonic() < deadline and not (message and message.get("history_added")):
         time.sleep(0.2)
         message = frames.next_message(cursor)
-    assert message and "full" not in message and message["history"], message  # new records only
+    assert message and "full" not in message and message["history_added"]["length"], message  # new records only
     app.button(key="pause").click().run()
     if component_data(app)["scene"]["training"]:  # the page ran before the run paused: the channel says it ended
         ended, deadline = None, time.monotonic() + 30

@@ -8,6 +8,7 @@ import os
 import signal
 import zipfile
 
+import numpy as np
 import pytest
 
 from playground.spec import RunSpec
@@ -40,6 +41,12 @@ def test_a_job_on_a_worker_gives_the_history_and_weights_of_one_in_the_process(p
     for mine, theirs in zip(snapshot.weights, reference.weights, strict=True):
         assert (mine == theirs).all()
     assert zipfile.is_zipfile(io.BytesIO(remote.model_file()))
+    # The live views' columns of the history, made by the worker: the records' numbers as float32.
+    keys = ("epoch", "loss", "test_loss", "accuracy", "test_accuracy")
+    expected = np.array([[record[key] for record in reference.history] for key in keys], dtype=np.float32)
+    np.testing.assert_array_equal(snapshot.history.columns(), expected)
+    np.testing.assert_array_equal(snapshot.history.columns(28), expected[:, 28:])
+    assert alone.snapshot().history.columns() is None  # a job in this process keeps none
     remote.close()
 
 

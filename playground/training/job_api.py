@@ -22,7 +22,7 @@ from playground.training.snapshot import History, Snapshot, Status
 # The state a job publishes under the names of the Snapshot's fields (with epochs_per_second, which each kind of
 # job has its own way of knowing).
 PUBLISHED = ("status", "message", "history", "learning_rate", "epoch_limit", "weights", "weights_epoch", "probe",
-             "probe_epoch", "test_outputs", "warning")
+             "probe_epoch", "test_outputs", "warning", "probe_levels")
 
 
 def checked_dataset(spec: RunSpec, dataset: Dataset | None) -> Dataset:
@@ -68,6 +68,10 @@ class JobApi:
         """The fields of PUBLISHED and epochs_per_second, read under ``self._condition``."""
         raise NotImplementedError
 
+    def _history_columns_locked(self) -> np.ndarray | None:
+        """The history as ``History.columns`` reads them, when this kind of job keeps them."""
+        return None
+
     @property
     def status(self) -> Status:
         with self._condition:
@@ -78,7 +82,8 @@ class JobApi:
         self.touch()
         with self._condition:
             published = self._published_locked()
-            published["history"] = history = History(published["history"])  # read in place, not copied
+            # Read in place, not copied.
+            published["history"] = history = History(published["history"], self._history_columns_locked())
             return Snapshot(epoch=len(history) - 1 if history else 0, metric=self.spec.metric, job_id=self.id,
                             **published)
 

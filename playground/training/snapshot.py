@@ -35,11 +35,18 @@ class History(Sequence):
     long run's page more at every poll of the live channel (30 a second) the longer it trained. Slices are
     tuples; pickled, it is a tuple."""
 
-    __slots__ = ("_records", "_length")
+    __slots__ = ("_records", "_length", "_columns")
 
-    def __init__(self, records: list | tuple = ()):
+    def __init__(self, records: list | tuple = (), columns: np.ndarray | None = None):
         self._records = records
         self._length = len(records)
+        self._columns = columns  # see ``columns``; at least ``length`` of them filled
+
+    def columns(self, start: int = 0) -> np.ndarray | None:
+        """The records from ``start`` on as float32 columns (epoch, loss, test_loss, metric, test_metric; NaN
+        for a missing value), when the job keeps them (a training worker makes them with the records, for the
+        live views), else None."""
+        return None if self._columns is None else self._columns[:, start:self._length]
 
     def __len__(self) -> int:
         return self._length
@@ -89,6 +96,9 @@ class Snapshot:
     job_id: str = ""
     test_outputs: np.ndarray | None = None  # the network's outputs on the test split, as of probe_epoch
     warning: str = ""  # a sentence when the loss bounces or stays far above its best (learning rate too high)
+    # The probe as the live views' palette levels (``live_encoding.ProbeLevels``), when a training worker made
+    # them with it; None for a job training in this process.
+    probe_levels: object | None = None
 
     @property
     def last(self) -> dict[str, float] | None:

@@ -6,7 +6,8 @@ Messages from the web process (tuples, over a duplex pipe):
 ``("call", job_id, method, args, options, number)`` for the job's controls (numbered per job), ``("probe_inputs", job_id, inputs)``,
 ``("request", request_id, job_id, "model_file")``, ``("drop", job_id)`` and ``("exit",)``.
 To the web process: ``("updates", [update, ...])`` every ``publish_interval`` seconds (``PUBLISH_INTERVALS``), one update (a dict)
-per job whose state changed, holding only what changed (new history records, weights, probes as float16), and
+per job whose state changed, holding only what changed (new history records with their float32 columns, weights,
+probes as float16 with their palette levels: what the live views send, made here rather than in the web process), and
 ``("reply", request_id, value, error)``. When the pipe closes (the web process ended) the worker exits.
 """
 
@@ -20,7 +21,9 @@ import time
 
 import numpy as np
 
+from playground.spec import RunSpec
 from playground.views.boundary import thumbnail_rows
+from playground.views.live_encoding import history_columns, probe_levels
 
 # Seconds between two batches of updates: 0.03 for a worker with a run or two (the live channel draws up to 30
 # updates a second), 0.01 more per running job, at most 0.1 (a busy worker's runs change less often each, and
@@ -244,7 +247,7 @@ class Worker:
                 # worker has taken a new one, send the status again, numbered, even if it did not change.
                 sent.pop("status", None)
                 sent["calls"] = calls
-            update = changes(job.snapshot(), sent)  # after reading `calls`: it reflects at least those
+            update = changes(job.snapshot(), sent, job.spec)  # after reading `calls`: it reflects at least those
             if update:
                 update["id"], update["calls"] = job_id, calls
                 updates.append(update)
@@ -263,8 +266,9 @@ def publish_interval(running: int) -> float:
 PLAIN_FIELDS = ("status", "message", "learning_rate", "epoch_limit", "warning", "epochs_per_second")
 
 
-def changes(snapshot, sent: dict) -> dict:
-    """What of ``snapshot`` the web process does not have yet (``sent`` remembers what it has)."""
+def changes(snapshot, sent: dict, spec: RunSpec | None = None) -> dict:
+    """What of ``snapshot`` the web process does not have yet (``sent`` remembers what it has); with the job's
+    ``spec``, new records come with their ``history_columns`` and a new probe with its ``probe_levels``."""
     update = {}
     for name in PLAIN_FIELDS:
         value = getattr(snapshot, name)
@@ -272,8 +276,10 @@ def changes(snapshot, sent: dict) -> dict:
             update[name] = sent[name] = value
     count = sent.get("history", 0)
     if len(snapshot.history) > count:
-        update["history"] = snapshot.history[count:]
+        update["history"] = records = snapshot.history[count:]
         sent["history"] = len(snapshot.history)
+        if spec is not None:  # the live views' columns of them (History.columns), made here
+            update["history_columns"] = history_columns(records, spec.metric)
     if snapshot.weights is not None and sent.get("weights") is not snapshot.weights:
         sent["weights"] = snapshot.weights
         update["weights"], update["weights_epoch"] = snapshot.weights, snapshot.weights_epoch
@@ -282,8 +288,12 @@ def changes(snapshot, sent: dict) -> dict:
         # Pictures only: half precision, and of the hidden layers only the neurons' thumbnail cells (the web
         # process draws nothing else of them; a 100x100 grid per neuron was most of the bytes through the pipe).
         *hidden, output = snapshot.probe
-        update["probe"] = (*(np.asarray(thumbnail_rows(layer), dtype=np.float16) for layer in hidden),
-                           np.asarray(output, dtype=np.float16))
+        update["probe"] = probe = (*(np.asarray(thumbnail_rows(layer), dtype=np.float16) for layer in hidden),
+                                   np.asarray(output, dtype=np.float16))
+        if spec is not None:
+            # The live views' palette levels, made here from what the web process gets (its fallback pictures
+            # are of the same numbers): its live channel then only picks and sends them.
+            update["probe_levels"] = probe_levels(probe, spec.problem, spec.activations)
         update["probe_epoch"] = snapshot.probe_epoch
     if snapshot.test_outputs is not None and sent.get("test_outputs") is not snapshot.test_outputs:
         sent["test_outputs"] = snapshot.test_outputs

@@ -211,7 +211,10 @@ class RemoteJob(JobApi):
         self._calls = 0  # controls sent; a status the worker published before it took the last one is stale
         self._state = {"status": Status.IDLE, "message": "", "history": [], "learning_rate": spec.learning_rate,
                        "epoch_limit": spec.epochs, "warning": "", "epochs_per_second": 0.0, "weights": None,
-                       "weights_epoch": -1, "probe": None, "probe_epoch": -1, "test_outputs": None}
+                       "weights_epoch": -1, "probe": None, "probe_epoch": -1, "test_outputs": None,
+                       "probe_levels": None}
+        # The history's columns for the live views, and how many are filled (History.columns).
+        self._columns: tuple[np.ndarray | None, int] = (np.empty((5, 0), dtype=np.float32), 0)
 
     # ---- controls: sent to the worker; the status a page reads at once is set here too ---------------------
     def _call(self, method: str, *args, **options) -> None:
@@ -314,8 +317,14 @@ class RemoteJob(JobApi):
             for name, value in update.items():
                 if name == "history":
                     state["history"].extend(value)
+                    self._keep_columns_locked(update.get("history_columns"), len(value))
+                elif name == "history_columns":
+                    pass  # with its records
                 elif name == "probe":
                     state["probe"] = tuple(_frozen(np.asarray(layer, dtype=np.float32)) for layer in value)
+                    state["probe_levels"] = update.get("probe_levels")  # None from a worker that made none
+                elif name == "probe_levels":
+                    pass  # with its probe
                 elif name == "status":
                     # A failed worker's or a closed job's end stays; a status from before the worker took the
                     # page's last control (Play right after a pause) would undo what the page just set.
@@ -327,6 +336,24 @@ class RemoteJob(JobApi):
                 elif name not in ("id", "calls"):
                     state[name] = value
             self._condition.notify_all()
+
+    def _keep_columns_locked(self, added: np.ndarray | None, count: int) -> None:
+        """Append the columns of ``count`` new records (``History.columns``); without them, the job keeps none
+        from then on. Grown into a new array: the snapshots taken before keep reading the old one."""
+        columns, filled = self._columns
+        if columns is None or added is None or added.shape != (5, count):
+            self._columns = (None, 0)
+            return
+        if filled + count > columns.shape[1]:
+            grown = np.empty((5, max(2 * columns.shape[1], filled + count, 256)), dtype=np.float32)
+            grown[:, :filled] = columns[:, :filled]
+            columns = grown
+        columns[:, filled:filled + count] = added
+        self._columns = (columns, filled + count)
+
+    def _history_columns_locked(self) -> np.ndarray | None:
+        columns, filled = self._columns
+        return columns if columns is not None and filled == len(self._state["history"]) else None
 
     def _fail(self, message: str) -> None:
         with self._condition:

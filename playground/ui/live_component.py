@@ -1,6 +1,6 @@
 """The Playground page's live views as a custom component (Streamlit's components v2, not isolated: its elements
 are in the page's DOM, where the page's grid places them and tests find them). The views are drawn in the browser
-(``live_component/live.js`` and ``live.css``, shipped as package data) from a scene (``live_scene.build_scene``)
+(``live_component/*.js``, joined into one script, and ``live.css``, shipped as package data) from a scene (``live_scene.build_scene``)
 and frames (``live_frames.LiveFrames.next_message``): the first frame rides with the scene, so the views are
 complete at once; the next ones come over the live channel (``live_channel``) without a script rerun.
 
@@ -22,12 +22,22 @@ KEY = "live_component"
 NAME = "playground.live_views"
 
 
+# The script's parts, joined into one ES module (the component takes its script inline): small DOM helpers,
+# the loss curve, the other views, then the state, messages, channel and entry point (the default export).
+SCRIPT_PARTS = ("dom.js", "curve.js", "views.js", "live.js")
+
+
 def _asset(name: str) -> str:
     return resources.files("playground.ui").joinpath("live_component", name).read_text(encoding="utf-8")
 
 
+def script() -> str:
+    """The component's whole script."""
+    return "\n".join(_asset(name) for name in SCRIPT_PARTS)
+
+
 _component = st.components.v2.component(NAME, html="<div class='pg-live pg-live-component'></div>",
-                                        css=_asset("live.css"), js=_asset("live.js"), isolate_styles=False)
+                                        css=_asset("live.css"), js=script(), isolate_styles=False)
 
 
 def _ignore() -> None:

@@ -5,19 +5,23 @@ Arrays are base64 strings of little-endian typed arrays: float32 for the drawn l
 the nodes' biases (layout order, NaN for inputs); uint8 levels for the grids, the indices into the scene's palette
 that ``boundary.scale_levels`` gives (the output view: ``output_view.output_picture_uri``'s pixels; each drawn
 hidden neuron: its ``boundary.thumbnail_rows`` as levels), and for classes the winning class and its confidence
-(0-255) of ``boundary.class_colors``. New history records are ``[epoch, loss, test_loss, metric, test_metric]``
-with None for NaN; a whole history (a full message) is those five columns as float32 (``HistoryColumns``).
+(0-255) of ``boundary.class_colors``. History records are five float32 columns (``HistoryColumns``): epoch, loss,
+test_loss, metric, test_metric, NaN for a missing value; the whole history in a full message, the new records
+in the others.
 """
 
 from __future__ import annotations
 
+import array
 import base64
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from playground.training.snapshot import History
 from playground.views.boundary import (
     BOUNDED_ACTIVATIONS,
     PALETTE_LEVELS,
@@ -51,24 +55,19 @@ class JsonDict(dict):
         self.json = "".join((*pieces, "}")) if pieces else "{}"
 
 
-def _number(value) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
-
-
-def history_rows(history: Sequence[dict], start: int, metric: str) -> list[list]:
-    keys = ("epoch", "loss", "test_loss", metric, f"test_{metric}")
-    return [[_number(record.get(key)) for key in keys] for record in history[start:]]
+HISTORY_KEYS = ("epoch", "loss", "test_loss")  # then the metric and the test metric
 
 
 class HistoryColumns:
-    """A run's history as a (5, n) float32 array (``history_rows``' columns, NaN for a missing value), grown by
-    the records added since the last call and encoded once per length: a full message of a long run costs a
-    base64 of 20 bytes an epoch, not a JSON list. Replaced as a whole, so threads never see it half-grown."""
+    """A run's history as a (5, n) float32 array (epoch, loss, test_loss, metric, test_metric; NaN for a missing
+    value), grown by the records added since the last call and encoded once per length: a full message of a long
+    run costs a base64 of 20 bytes an epoch, not a JSON list. Replaced as a whole, so threads never see it
+    half-grown."""
 
     def __init__(self):
         self._state: tuple = ("", "", 0, np.empty((5, 0), dtype=np.float32), None)  # job, metric, n, data, encoded
 
-    def encoded(self, job_id: str, history: Sequence[dict], metric: str) -> dict:
+    def encoded(self, job_id: str, history: Sequence[dict], metric: str) -> JsonDict:
         job, known_metric, known, data, encoded = self._state
         if job != job_id or known_metric != metric or len(history) < known or (
                 known and history[known - 1].get("epoch") != data[0, known - 1]):
@@ -79,7 +78,7 @@ class HistoryColumns:
             grown = np.empty((5, max(2 * data.shape[1], len(history), 256)), dtype=np.float32)
             grown[:, :known] = data[:, :known]
             data = grown
-        keys = ("epoch", "loss", "test_loss", metric, f"test_{metric}")
+        keys = (*HISTORY_KEYS, metric, f"test_{metric}")
         for index in range(known, len(history)):
             record = history[index]
             data[:, index] = [math.nan if record.get(key) is None else record[key] for key in keys]
@@ -87,6 +86,27 @@ class HistoryColumns:
         encoded = JsonDict({"length": length, "data": b64(data[:, :length], "<f4")})  # rows: epoch, loss, ...
         self._state = (job_id, metric, length, data, encoded)
         return encoded
+
+
+def history_columns(records: Sequence[dict], metric: str) -> np.ndarray:
+    """Records as (5, n) float32 columns (``HistoryColumns``' rows)."""
+    keys = (*HISTORY_KEYS, metric, f"test_{metric}")
+    return np.array([[math.nan if record.get(key) is None else record[key] for record in records] for key in keys],
+                    dtype=np.float32).reshape(5, len(records))
+
+
+def added_columns(history: Sequence[dict], start: int, metric: str) -> JsonDict:
+    """The records from ``start`` on as ``HistoryColumns.encoded`` writes a whole history: the columns the job
+    keeps (``History.columns``: a training worker made them), or packed here from the records."""
+    columns = history.columns(start) if isinstance(history, History) else None
+    if columns is not None:
+        return JsonDict({"length": columns.shape[1], "data": b64(columns, "<f4")})
+    records = history[start:]  # few: packed straight from the dictionaries (NumPy's calls cost more)
+    values = array.array("f", [math.nan if record.get(key) is None else record[key]
+                               for key in (*HISTORY_KEYS, metric, f"test_{metric}") for record in records])
+    if sys.byteorder == "big":
+        values.byteswap()
+    return JsonDict({"length": len(records), "data": base64.b64encode(values).decode("ascii")})
 
 
 # ---- grids -----------------------------------------------------------------------------------------------------
@@ -154,6 +174,41 @@ def neuron_levels(hidden_probe: Sequence[np.ndarray], tiles: NeuronTiles) -> np.
         block[tile_rows] /= neuron_scales(block[tile_rows].T, activation)[:, None]
     half = (PALETTE_LEVELS - 1) / 2
     return levels_into(block.astype(np.float32, copy=False), half, half + 0.5)
+
+
+@dataclass(frozen=True)
+class ProbeLevels:
+    """A probe as the live views' palette levels, made where the probe is made (a training worker: the web
+    process then only picks and sends them, at up to 20 probes a second per page): the output as
+    ``output_levels`` gives it (not discretized), and every hidden neuron's thumbnail as ``neuron_levels`` gives
+    a drawn neuron's, in the layout ``NeuronTiles.cells`` indexes (each layer's ``thumbnail_rows`` raveled, the
+    layers one after the other)."""
+
+    output: np.ndarray
+    hidden: np.ndarray
+    hidden_lengths: tuple[int, ...]  # each hidden layer's part of ``hidden``
+
+
+def probe_levels(probe: Sequence[np.ndarray], problem: str, activations: Sequence[str]) -> ProbeLevels:
+    """The levels of a probe (hidden layers as full grids or as their ``thumbnail_rows``, then the output)."""
+    *hidden, output = probe
+    rows = []
+    for index, layer in enumerate(hidden):
+        values = np.array(thumbnail_rows(layer), dtype=np.float32)  # a copy, scaled and levelled in place
+        activation = activations[index] if index < len(activations) else None
+        if activation not in BOUNDED_ACTIVATIONS:
+            values /= neuron_scales(values, activation)[None, :]
+        rows.append(values.ravel())
+    half = (PALETTE_LEVELS - 1) / 2
+    levels = levels_into(np.concatenate(rows), half, half + 0.5) if rows else np.empty(0, dtype=np.uint8)
+    return ProbeLevels(output_levels(output, problem), levels, tuple(len(layer) for layer in rows))
+
+
+def picked_neuron_levels(levels: ProbeLevels, tiles: NeuronTiles) -> np.ndarray | None:
+    """``neuron_levels`` from a probe's levels: the drawn neurons' rows; None when they are another network's."""
+    if list(levels.hidden_lengths) != tiles.layer_lengths:
+        return None
+    return levels.hidden[tiles.cells]
 
 
 TRAILING_NAN = np.full(1, np.nan, dtype=np.float32)

@@ -27,11 +27,13 @@ from playground.views.live_encoding import (
     HistoryColumns,
     JsonDict,
     NeuronTiles,
+    ProbeLevels,
+    added_columns,
     b64,
     flat_weights,
-    history_rows,
     neuron_levels,
     output_levels,
+    picked_neuron_levels,
     weight_indices,
 )
 from playground.views.live_scene import GRID_RESOLUTION, hidden_samples
@@ -181,27 +183,39 @@ class LiveFrames:
             found = self._weights.put(weights, key, JsonDict({"epoch": epoch, "links": links, "biases": biases}))
         return found
 
-    def _grids_message(self, context: Context, probe, epoch: int) -> JsonDict:
+    def _grids_message(self, context: Context, probe, levels: ProbeLevels | None, epoch: int) -> JsonDict:
         key = (context.layer_sizes, context.problem, context.discretize, context.activations,
                id(context.colour_reference), context.drawable, epoch)
         found = self._grids.get(probe, key)
         if found is None:
-            found = self._grids.put(probe, key, JsonDict({"epoch": epoch, **self._encode_grids(context, probe)}))
+            message = self._encode_grids(context, probe, levels)
+            found = self._grids.put(probe, key, JsonDict({"epoch": epoch, **message}))
         return found
 
     @staticmethod
-    def _encode_grids(context: Context, probe) -> dict:
+    def _encode_grids(context: Context, probe, levels: ProbeLevels | None) -> dict:
+        """The output's and the drawn neurons' levels: picked from the worker's ``levels`` when it made them
+        and they are what this view draws (not discretized, not on a table's range), else made here."""
         cells = GRID_RESOLUTION * GRID_RESOLUTION
         fits = probe is not None and len(probe) == len(context.layer_sizes) - 1 and len(probe[-1]) == cells
+        made = levels if fits and not context.discretize and context.colour_reference is None else None
         message: dict = {"output": None, "neurons": None}
         if context.drawable:
-            output = probe[-1] if fits else undecided_output(context.problem, context.output_units, GRID_RESOLUTION)
-            if fits and context.colour_reference is not None:
-                output = to_colour_range(output, context.colour_reference)
-            message["output"] = b64(output_levels(output, context.problem, discretize=context.discretize), "u1")
-        levels = neuron_levels(probe[:-1], context.tiles) if fits and context.tiles else None
-        if levels is not None:
-            message["neurons"] = b64(levels, "u1")
+            if made is not None:
+                output = made.output
+            else:
+                output = probe[-1] if fits else undecided_output(context.problem, context.output_units,
+                                                                 GRID_RESOLUTION)
+                if fits and context.colour_reference is not None:
+                    output = to_colour_range(output, context.colour_reference)
+                output = output_levels(output, context.problem, discretize=context.discretize)
+            message["output"] = b64(output, "u1")
+        neurons = None
+        if fits and context.tiles:
+            neurons = (picked_neuron_levels(levels, context.tiles) if levels is not None
+                       else neuron_levels(probe[:-1], context.tiles))
+        if neurons is not None:
+            message["neurons"] = b64(neurons, "u1")
         return message
 
     def _note(self, context: Context, snapshot: Snapshot) -> str:
@@ -248,14 +262,15 @@ class LiveFrames:
                 message["reset_history"] = True
                 message["history_columns"] = self._columns.encoded(snapshot.job_id, history, snapshot.metric)
             else:
-                message["history"] = history_rows(history, known, snapshot.metric)
+                message["history_added"] = added_columns(history, known, snapshot.metric)
             cursor["n"], cursor["last"] = len(history), history[-1].get("epoch") if history else None
         if snapshot.weights is not cursor.get("weights", False):
             cursor["weights"] = snapshot.weights
             message["weights"] = self._weights_message(context, snapshot.weights, snapshot.weights_epoch)
         if snapshot.probe is not cursor.get("probe", False):
             cursor["probe"] = snapshot.probe
-            message["grids"] = self._grids_message(context, snapshot.probe, snapshot.probe_epoch)
+            message["grids"] = self._grids_message(context, snapshot.probe, snapshot.probe_levels,
+                                                   snapshot.probe_epoch)
         if not message:
             return None
         message["scene_id"], message["job_id"] = context.scene_id, snapshot.job_id
