@@ -38,7 +38,7 @@ def test_while_training_the_caption_says_the_run_is_further_and_after_pause_they
     app.button(key="play").click().run()
     rerun_until(app, lambda page: epoch(page) >= 3 and "Training" in status_line(page))
     caption = evaluation_caption(app)
-    match = re.search(r"after epoch ([\d,]+) of the run now at ([\d,]+); refreshes every 3 s while training", caption)
+    match = re.search(r"after epoch ([\d,]+) of the run now at ([\d,]+); refreshes every 5 s while training", caption)
     assert match, caption
     assert int(match.group(1).replace(",", "")) <= int(match.group(2).replace(",", ""))
 
