@@ -50,3 +50,14 @@ def test_the_served_app_watches_no_files(page, app_url):
     pid = server_pid(app_url)
     assert pid is not None, "the test server's process was not found"
     assert inotify_watches(pid) == 0
+
+
+@pytest.mark.slow
+def test_the_server_runs_its_event_loop_on_uvloop(page, app_url):
+    """Streamlit takes uvloop when it is installed (a dependency): the loop that serves the pages and the live
+    channel in C."""
+    page.goto(app_url)
+    page.get_by_text("Epoch").first.wait_for()
+    pid = server_pid(app_url)
+    assert pid is not None, "the test server's process was not found"
+    assert "uvloop/loop." in pathlib.Path(f"/proc/{pid}/maps").read_text()
