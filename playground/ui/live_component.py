@@ -1,8 +1,9 @@
 """The Playground page's live views as a custom component (Streamlit's components v2, not isolated: its elements
 are in the page's DOM, where the page's grid places them and tests find them). The views are drawn in the browser
-(``live_component/*.js``, joined into one script, and ``live.css``, shipped as package data) from a scene (``live_scene.build_scene``)
-and frames (``live_frames.LiveFrames.next_message``): the first frame rides with the scene, so the views are
-complete at once; the next ones come over the live channel (``live_channel``) without a script rerun.
+(``live_component/*.js``, joined into one script, and ``live.css``, shipped as package data) from a scene
+(``live_scene.build_scene``) and frames (``live_frames.LiveFrames.next_message``): the first frame rides with the
+scene, so the views are complete at once; the next ones come over the live channel (``live_channel``) without a
+script rerun.
 
 The component talks back through two values: the trigger ``run_ended`` (a run left the training state: the page
 re-runs once, to show Play instead of Pause and Plotly's chart) and the state ``channel_failed`` (the channel
