@@ -12,10 +12,8 @@ in the others.
 
 from __future__ import annotations
 
-import array
 import base64
 import math
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -78,11 +76,8 @@ class HistoryColumns:
             grown = np.empty((5, max(2 * data.shape[1], len(history), 256)), dtype=np.float32)
             grown[:, :known] = data[:, :known]
             data = grown
-        keys = (*HISTORY_KEYS, metric, f"test_{metric}")
-        for index in range(known, len(history)):
-            record = history[index]
-            data[:, index] = [math.nan if record.get(key) is None else record[key] for key in keys]
         length = len(history)
+        data[:, known:length] = history_columns(history[known:], metric)
         encoded = JsonDict({"length": length, "data": b64(data[:, :length], "<f4")})  # rows: epoch, loss, ...
         self._state = (job_id, metric, length, data, encoded)
         return encoded
@@ -97,16 +92,11 @@ def history_columns(records: Sequence[dict], metric: str) -> np.ndarray:
 
 def added_columns(history: Sequence[dict], start: int, metric: str) -> JsonDict:
     """The records from ``start`` on as ``HistoryColumns.encoded`` writes a whole history: the columns the job
-    keeps (``History.columns``: a training worker made them), or packed here from the records."""
+    keeps (``History.columns``: a training worker made them), or made here from the records."""
     columns = history.columns(start) if isinstance(history, History) else None
-    if columns is not None:
-        return JsonDict({"length": columns.shape[1], "data": b64(columns, "<f4")})
-    records = history[start:]  # few: packed straight from the dictionaries (NumPy's calls cost more)
-    values = array.array("f", [math.nan if record.get(key) is None else record[key]
-                               for key in (*HISTORY_KEYS, metric, f"test_{metric}") for record in records])
-    if sys.byteorder == "big":
-        values.byteswap()
-    return JsonDict({"length": len(records), "data": base64.b64encode(values).decode("ascii")})
+    if columns is None:
+        columns = history_columns(history[start:], metric)
+    return JsonDict({"length": columns.shape[1], "data": b64(columns, "<f4")})
 
 
 # ---- grids -----------------------------------------------------------------------------------------------------
