@@ -34,6 +34,32 @@ class CountingSource:
         return {"source": self.name, "count": cursor["count"], "full": full}
 
 
+class AnnouncingSource:
+    """A stand-in for a page's frames that says when it has news (``watch``), as ``LiveFrames`` does: news only
+    when ``announce`` is called, from any thread."""
+
+    def __init__(self, name: str):
+        self.name, self.news, self.reads, self.watchers = name, 0, 0, []
+
+    def watch(self, listener):
+        self.watchers.append(listener)
+
+    def unwatch(self, listener):
+        self.watchers.remove(listener)
+
+    def announce(self):
+        self.news += 1
+        for listener in list(self.watchers):
+            listener()
+
+    def next_message(self, cursor: dict) -> dict | None:
+        self.reads += 1
+        if cursor.get("news") == self.news:
+            return None
+        cursor["news"] = self.news
+        return {"source": self.name, "news": self.news}
+
+
 @pytest.fixture(scope="module")
 def channel_url():
     served = live_channel._served  # routes() turns the channel on for this process: not for the page tests after
@@ -161,6 +187,34 @@ def test_the_sessions_state_is_asked_for_twice_a_second_not_at_every_message(cha
     assert 2 <= len(messages) <= live_channel.MAX_RATE * 2 * live_channel.SESSION_CHECK_SECONDS  # about half a second's
 
 
+def test_a_source_that_announces_its_changes_is_read_when_it_does(channel_url):
+    """No polling at the pace while nothing changes (a paused run's open page costs next to nothing); news from
+    another thread goes out at once."""
+    source = AnnouncingSource("w")
+    ticket = issue_ticket(source, "session-w", browser_hash(XSRF))
+    seen = {}
+
+    async def announce_after_a_quiet_second(ws, messages):
+        if len(messages) == 1:
+            reads = source.reads
+            await asyncio.sleep(1.0)
+            seen["quiet_reads"] = source.reads - reads
+            seen["announced"] = time.monotonic()
+            threading.Thread(target=source.announce).start()  # a worker's update arrives
+        else:
+            seen["received"] = time.monotonic()
+
+    messages, _ = receive(channel_url, ticket.token, 2, after=announce_after_a_quiet_second)
+    assert [message["news"] for message in messages] == [0, 1]
+    assert seen["quiet_reads"] <= 3  # the session's state is looked at twice a second; nothing else reads
+    assert seen["received"] - seen["announced"] < 0.25
+    deadline = time.monotonic() + 5
+    while source.watchers and time.monotonic() < deadline:  # the channel stops watching once it ends
+        time.sleep(0.05)
+    assert source.watchers == []
+    live_channel.revoke("session-w")
+
+
 def test_a_page_whose_state_is_gone_gets_unknown(channel_url):
     ticket = issue_ticket(CountingSource("gone"), "session-c", None)  # the only reference: collected at once
     assert receive(channel_url, ticket.token, 1, cookie=None) == ([], CLOSE_UNKNOWN)
@@ -233,7 +287,7 @@ def test_the_channel_reading_a_run_counts_as_watching_it():
     assert snapshot.epoch == 0 and job.last_polled > 0.0
 
 
-def test_a_quiet_channel_polls_ten_times_a_second():
+def test_a_quiet_channel_polls_a_source_that_cannot_announce_ten_times_a_second():
     from playground.ui.live_channel import IDLE_PAUSE_SECONDS, pause_seconds
 
     assert pause_seconds(0, 30.0) == pytest.approx(1 / 30)

@@ -487,3 +487,30 @@ def test_the_load_note_is_asked_for_at_most_once_a_second_and_only_while_running
     assert len(asked) == 1
     source.snapshot = snapshot_of([record(0)], status=Status.PAUSED)
     assert frames.next_message(cursor)["status"]["note"] == "" and len(asked) == 1
+
+
+def test_watchers_hear_of_the_contexts_job_and_of_new_contexts():
+    """The live channel waits for news instead of polling: a watcher is called when the context's job changes
+    (any change of its state: ``JobApi.add_listener``) and when the page sets another context, and follows the
+    context from one job to the next."""
+    from playground.training.job import TrainingJob
+
+    spec, dataset, scene, _, frames, source = setup("seed=2")
+    first, second = TrainingJob(spec, dataset), TrainingJob(spec, dataset)
+    frames.set_context(source, spec, dataset, scene, training=True, changes=first)
+    heard = []
+    frames.watch(lambda: heard.append("news"))
+    with first._condition:
+        first._condition.notify_all()  # what every change of a job's state does
+    assert heard == ["news"]
+    frames.set_context(source, spec, dataset, scene, training=False, changes=second)
+    assert heard == ["news"] * 2  # a new context
+    with first._condition:
+        first._condition.notify_all()
+    assert heard == ["news"] * 2  # the old job is not watched any more
+    second.step()  # a real run: its thread's changes reach the watcher
+    assert second.wait_until(lambda snapshot: snapshot.status == Status.PAUSED and snapshot.epoch == 1, 60)
+    assert len(heard) > 2
+    frames.unwatch(frames._watchers[0])
+    assert frames._watchers == () and second._condition.listeners == ()
+    second.close()

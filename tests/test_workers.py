@@ -1,11 +1,14 @@
 """Training out of the web process (issue 11, item 1): jobs on a pool of worker processes keep TrainingJob's API
-and its results, and a worker that dies fails its jobs with a message while a new worker takes its place."""
+and its results, and a worker that dies fails its jobs with a message while a new worker takes its place. The
+pool reads its workers on an event loop, as the served app does (``server_loop``), or with a thread each."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import signal
+import threading
 import zipfile
 
 import numpy as np
@@ -20,9 +23,22 @@ SPEC = RunSpec(dataset="circle", seed=5, epochs=30)
 
 
 @pytest.fixture(scope="module")
-def pool():
-    pool = WorkerPool(2)
+def server_loop():
+    """An event loop running in a thread of its own, as the server's runs in its main thread."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="server-loop", daemon=True)
+    thread.start()
+    yield loop
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+    loop.close()
+
+
+@pytest.fixture(scope="module")
+def pool(server_loop):
+    pool = WorkerPool(2, loop=server_loop)
     assert pool.wait_ready(120)
+    assert all(worker.reader is None for worker in pool.workers)  # no reader threads: the loop reads
     yield pool
     pool.close()
 
@@ -87,10 +103,12 @@ def test_the_registry_drops_a_worker_job_and_the_worker_forgets_it(pool):
     registry.close()
 
 
-def test_a_killed_worker_fails_its_jobs_and_is_replaced():
-    pool = WorkerPool(1)
+@pytest.mark.parametrize("reading", ["loop", "thread"])
+def test_a_killed_worker_fails_its_jobs_and_is_replaced(server_loop, reading):
+    pool = WorkerPool(1, loop=server_loop if reading == "loop" else None)
     try:
         assert pool.wait_ready(120)
+        assert (pool.workers[0].reader is None) == (reading == "loop")
         job = pool.create_job(SPEC.replace(epochs=100_000))
         job.start()
         assert job.wait_until(lambda snapshot: snapshot.epoch >= 1, timeout=120)
@@ -98,9 +116,11 @@ def test_a_killed_worker_fails_its_jobs_and_is_replaced():
         assert job.wait_until(lambda snapshot: snapshot.status == Status.FAILED, timeout=30)
         assert job.snapshot().message == WORKER_DIED
         assert pool.wait_ready(120) and pool.replaced == 1 and pool.status()["workers"] == 1
+        assert (pool.workers[0].reader is None) == (reading == "loop")  # the new worker is read the same way
         again = pool.create_job(SPEC)
         again.start()
         assert again.join(120) and again.status == Status.FINISHED
+        assert zipfile.is_zipfile(io.BytesIO(again.model_file()))  # a request answered
     finally:
         pool.close()
 
@@ -161,7 +181,7 @@ def test_a_worker_shares_its_probes_among_its_running_jobs():
 def test_a_busy_worker_publishes_less_often():
     from playground.training.worker_process import publish_interval
 
-    assert publish_interval(0) == publish_interval(1) == 0.03
+    assert publish_interval(0) == publish_interval(1) == pytest.approx(1 / 30)
     assert publish_interval(5) == 0.05
     assert publish_interval(40) == 0.1
 
@@ -192,3 +212,81 @@ def test_a_probe_crosses_the_pipe_as_the_hidden_neurons_thumbnail_cells_and_the_
     assert output.shape == snapshot.probe[-1].shape == (100 * 100, 1) and output.dtype == np.float16
     np.testing.assert_allclose(hidden_4, thumbnail_rows(snapshot.probe[0]), atol=1e-3)
     assert "probe" not in changes(snapshot, sent)  # sent once per probe
+
+
+def test_pipe_frames_read_what_a_multiprocessing_connection_writes_in_any_pieces():
+    """The server's loop reads a worker's pipe in pieces of whatever size arrived; ``PipeFrames`` makes of them
+    the messages ``Connection.recv`` would."""
+    import multiprocessing
+
+    from playground.training.pipe_frames import PipeFrames
+
+    messages = [("updates", [{"id": "a", "history": [{"epoch": 1, "loss": 0.5}]}]), ("ready", 123),
+                ("reply", 7, np.arange(50_000, dtype=np.float32), ""), ("updates", [])]
+    writer, reader = multiprocessing.Pipe(duplex=True)
+    for message in messages:
+        writer.send(message)  # a message over 16 KB is written as its size, then its bytes
+    written = b""
+    while reader.poll(0.5):
+        written += os.read(reader.fileno(), 1 << 16)
+    writer.close()
+    reader.close()
+    for piece in (len(written), 1, 3, 4, 4096):
+        frames = PipeFrames()
+        read = [message for start in range(0, len(written), piece)
+                for message in frames.feed(written[start:start + piece])]
+        assert len(read) == len(messages), piece
+        for got, sent in zip(read, messages, strict=True):
+            if sent[0] == "reply":
+                assert got[:2] == sent[:2] and got[3] == "" and np.array_equal(got[2], sent[2])
+            else:
+                assert got == sent
+    huge = PipeFrames()  # the framing of a message over 2 GB: -1, then an 8-byte size
+    assert huge.feed((-1).to_bytes(4, "big", signed=True) + (3).to_bytes(8, "big")[:5]) == []
+    import pickle
+
+    body = pickle.dumps(("ready", 1))
+    frame = (-1).to_bytes(4, "big", signed=True) + len(body).to_bytes(8, "big") + body
+    assert PipeFrames().feed(frame) == [("ready", 1)]
+
+
+def test_a_worker_writes_each_message_as_connection_send_does():
+    """The worker's ``send`` frames a message as ``Connection.send`` does (in one write, ``pipe_frames``): a
+    reader thread's ``recv`` takes it."""
+    import multiprocessing
+    from types import SimpleNamespace
+
+    from playground.training.worker_process import Worker
+
+    ours, theirs = multiprocessing.Pipe(duplex=True)
+    worker = SimpleNamespace(connection=theirs, _send_lock=threading.Lock())
+    big = ("updates", [{"id": "a", "probe": (np.ones((10_000, 1), dtype=np.float16),)}])
+    Worker.send(worker, big)
+    Worker.send(worker, ("ready", 5))
+    got = ours.recv()
+    assert got[0] == "updates" and np.array_equal(got[1][0]["probe"][0], big[1][0]["probe"][0])
+    assert ours.recv() == ("ready", 5)
+    ours.close()
+    theirs.close()
+
+
+def test_a_message_is_written_whole_to_a_pipe_the_loop_made_non_blocking():
+    """The server's loop (libuv) makes a worker's pipe non-blocking, in the web process, for its sends too: a
+    message larger than the pipe holds is still written whole, while the worker reads slowly."""
+    import multiprocessing
+
+    from playground.training.pipe_frames import write_message
+
+    ours, theirs = multiprocessing.Pipe(duplex=True)
+    os.set_blocking(ours.fileno(), False)
+    big = ("create", "job", np.random.default_rng(0).normal(size=(200_000, 2)))  # 3.2 MB
+    received = []
+    reader = threading.Thread(target=lambda: received.append(theirs.recv()))
+    reader.start()
+    write_message(ours.fileno(), big)
+    write_message(ours.fileno(), ("exit",))
+    reader.join(30)
+    assert received[0][:2] == big[:2] and np.array_equal(received[0][2], big[2])
+    assert theirs.recv() == ("exit",)
+    ours.close()
+    theirs.close()

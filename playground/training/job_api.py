@@ -3,7 +3,8 @@ API that :class:`~playground.training.job.TrainingJob` (training in this process
 :class:`~playground.training.workers.RemoteJob` (the web process's handle on a job in a worker) share.
 
 A job keeps its state behind ``self._condition``; :class:`JobApi` copies it out as a :class:`Snapshot`, waits
-on it, and hands a spec's live options to the job's own setters.
+on it, tells its listeners when it changed (the live channel waits for that rather than polling), and hands a
+spec's live options to the job's own setters.
 """
 
 from __future__ import annotations
@@ -41,6 +42,20 @@ def checked_dataset(spec: RunSpec, dataset: Dataset | None) -> Dataset:
     return dataset
 
 
+class AnnouncingCondition(threading.Condition):
+    """A condition whose ``notify_all`` (every change of a job's state) also calls its listeners: callables that
+    take no argument, return at once and take no lock (they run under the job's)."""
+
+    def __init__(self):
+        super().__init__()
+        self.listeners: tuple = ()
+
+    def notify_all(self) -> None:
+        super().notify_all()
+        for listener in self.listeners:
+            listener()
+
+
 class JobApi:
     """The shared half of a job. A subclass provides ``_published_locked()`` (its state, see PUBLISHED) and the
     setters that LIVE_SETTERS names."""
@@ -54,12 +69,22 @@ class JobApi:
         self.dataset = dataset
         self.probe_inputs = probe_inputs
         self.last_polled = time.monotonic()
-        self._condition = threading.Condition()
+        self._condition = AnnouncingCondition()
 
     def apply_live_changes(self, spec: RunSpec) -> None:
         """Take on every live option of ``spec`` (those that continue a run without a reset)."""
         for name in LIVE_OPTIONS:
             getattr(self, self.LIVE_SETTERS[name])(getattr(spec, name))
+
+    def add_listener(self, listener) -> None:
+        """Call ``listener()`` after each change of the job's state, from the thread that made it (see
+        AnnouncingCondition)."""
+        with self._condition:
+            self._condition.listeners = (*self._condition.listeners, listener)
+
+    def remove_listener(self, listener) -> None:
+        with self._condition:
+            self._condition.listeners = tuple(item for item in self._condition.listeners if item is not listener)
 
     def touch(self) -> None:
         self.last_polled = time.monotonic()

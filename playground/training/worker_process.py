@@ -22,13 +22,14 @@ import time
 import numpy as np
 
 from playground.spec import RunSpec
+from playground.training.pipe_frames import write_message
 from playground.views.boundary import thumbnail_rows
 from playground.views.live_encoding import history_columns, probe_levels
 
-# Seconds between two batches of updates: 0.03 for a worker with a run or two (the live channel draws up to 30
-# updates a second), 0.01 more per running job, at most 0.1 (a busy worker's runs change less often each, and
-# the web process takes every batch).
-PUBLISH_INTERVALS = (0.03, 0.01, 0.1)
+# Seconds between two batches of updates: 1/30 for a worker with a run or three (the live channel sends a message
+# per batch, up to 30 a second), 0.01 more per running job, at most 0.1 (a busy worker's runs change less often
+# each, and the web process takes every batch).
+PUBLISH_INTERVALS = (1 / 30, 0.01, 0.1)
 # A new job left idle this long gets its trainer built and compiled ahead of its first Play (when the worker has
 # none for its architecture): the student who settles on a network finds it ready. Not at once: a student
 # dragging a slider through five networks should not compile all five.
@@ -198,12 +199,22 @@ class Worker:
         self.send(("reply", request_id, value, error))
 
     def send(self, message) -> None:
+        """``connection.send(message)`` in one piece (``pipe_frames``)."""
         with self._send_lock:
-            self.connection.send(message)
+            write_message(self.connection.fileno(), message)
 
     def _publish_forever(self) -> None:
         interval = PUBLISH_INTERVALS[0]
-        while not self._closed.wait(interval):
+        due = time.monotonic()
+        # Due-paced: a batch every interval, not an interval after each batch's work (the live channel sends
+        # one message per batch, at most 30 a second).
+        while True:
+            due += interval
+            now = time.monotonic()
+            if due < now:
+                due = now
+            if self._closed.wait(due - now):
+                return
             try:
                 interval = publish_interval(self.pace_probes())
                 updates = self.updates()

@@ -1,16 +1,20 @@
 """Training out of the web process: a pool of worker processes (``worker_process.py``), each training many jobs
 in fair turns on shared compiled trainers, and :class:`RemoteJob`, the web process's handle on one of them.
 
-The web process only reads snapshots: a reader thread per worker takes the worker's updates (new history
-records, weights, probes) into each RemoteJob's mirror of the job's state, and ``snapshot()`` copies the mirror,
-so a page refresh never waits for a worker. A RemoteJob has :class:`TrainingJob`'s API (start, pause, resume,
-step, stop, live options, snapshot, wait_until, model_file), so pages and the registry do not know where a job
-trains. A worker that dies (killed, out of memory) fails its jobs with a message the page shows, and a new
-worker takes its place.
+The web process only reads snapshots: the worker's updates (new history records, weights, probes) go into each
+RemoteJob's mirror of the job's state, and ``snapshot()`` copies the mirror, so a page refresh never waits for a
+worker. A served app reads the updates on the server's event loop (``WorkerPool(loop=...)``), where the live
+channels that send them on run too: one wake-up per batch, no thread handing the GIL back and forth; without a
+loop (tests, notebooks, the CLI) a reader thread per worker reads them.
+
+A RemoteJob has :class:`TrainingJob`'s API (start, pause, resume, step, stop, live options, snapshot, wait_until,
+model_file), so pages and the registry do not know where a job trains. A worker that dies (killed, out of memory)
+fails its jobs with a message the page shows, and a new worker takes its place.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import itertools
 import logging
@@ -26,6 +30,7 @@ import numpy as np
 from playground.data.points import Dataset
 from playground.spec import RunSpec
 from playground.training.job_api import PUBLISHED, JobApi, checked_dataset
+from playground.training.pipe_frames import PipeFrames, write_message
 from playground.training.snapshot import Status
 from playground.training.turns import DEFAULT_SLICE_SECONDS
 
@@ -47,8 +52,11 @@ def worker_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+READ_BYTES = 1 << 16  # the most one read on the server's loop takes from a worker's pipe (a batch: a few KB)
+
+
 class _Worker:
-    """One worker process, its end of the pipe and its reader thread."""
+    """One worker process, its end of the pipe, and what reads it: the pool's event loop, or a thread."""
 
     def __init__(self, pool: WorkerPool, index: int):
         self.pool = pool
@@ -65,13 +73,15 @@ class _Worker:
         self.ready = threading.Event()
         self._send_lock = threading.Lock()
         self.alive = True
-        self.reader = threading.Thread(target=self._read_forever, name=f"worker-{index}-reader", daemon=True)
-        self.reader.start()
+        self.reader = None
+        if not self._read_on(pool.loop):
+            self.reader = threading.Thread(target=self._read_forever, name=f"worker-{index}-reader", daemon=True)
+            self.reader.start()
 
     def send(self, message) -> bool:
         try:
             with self._send_lock:
-                self.connection.send(message)
+                write_message(self.connection.fileno(), message)
             return True
         except (BrokenPipeError, EOFError, OSError):
             return False  # the reader sees the end and fails the jobs
@@ -85,28 +95,71 @@ class _Worker:
             except Exception:  # noqa: BLE001 - a message that cannot be read is the end of this worker
                 _LOG.exception("worker %d sent a message that cannot be read", self.index)
                 break
-            kind = message[0]
-            if kind == "updates":
-                for update in message[1]:
-                    job = self.jobs.get(update["id"])
-                    if job is not None:
-                        job._apply(update)
-            elif kind == "reply":
-                self.pool._reply(*message[1:])
-            elif kind == "ready":
-                self.ready.set()
+            self._take(message)
+        self._ended()
+
+    def _take(self, message: tuple) -> None:
+        kind = message[0]
+        if kind == "updates":
+            for update in message[1]:
+                job = self.jobs.get(update["id"])
+                if job is not None:
+                    job._apply(update)
+        elif kind == "reply":
+            self.pool._reply(*message[1:])
+        elif kind == "ready":
+            self.ready.set()
+
+    def _ended(self) -> None:
         self.alive = False
         self.pool._worker_died(self)
+
+    # ---- reading on the server's event loop -----------------------------------------------------------------
+    def _read_on(self, loop: asyncio.AbstractEventLoop | None) -> bool:
+        """Read the pipe on ``loop`` (from its next iteration); False when there is no open loop to read on."""
+        if loop is None or loop.is_closed():
+            return False
+        self._frames = PipeFrames()
+        try:
+            loop.call_soon_threadsafe(loop.add_reader, self.connection.fileno(), self._on_readable, loop)
+        except RuntimeError:  # closed meanwhile
+            return False
+        return True
+
+    def _on_readable(self, loop: asyncio.AbstractEventLoop) -> None:
+        """What the worker wrote: one read, which never blocks (the loop saw the pipe readable), and the messages
+        it completes. A batch is one write, so one read most often takes it whole."""
+        fd = self.connection.fileno()
+        try:
+            data = os.read(fd, READ_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        try:
+            messages = self._frames.feed(data) if data else None
+        except Exception:  # noqa: BLE001 - a message that cannot be read is the end of this worker
+            _LOG.exception("worker %d sent a message that cannot be read", self.index)
+            messages = None
+        if messages is None:  # the pipe closed: the worker is gone
+            loop.remove_reader(fd)
+            # Not on the loop: replacing the worker waits for its process and starts another.
+            threading.Thread(target=self._ended, name=f"worker-{self.index}-ended", daemon=True).start()
+            return
+        for message in messages:
+            self._take(message)
 
     def active_jobs(self) -> int:
         return sum(1 for job in list(self.jobs.values()) if not job.status.is_over)
 
 
 class WorkerPool:
-    """Worker processes that train the jobs of every session of this server."""
+    """Worker processes that train the jobs of every session of this server. ``loop``: the server's event loop,
+    to read the workers' updates on (see the module's notes)."""
 
     def __init__(self, workers: int | None = None, *, slice_seconds: float = DEFAULT_SLICE_SECONDS,
-                 trainer_capacity: int | None = None):
+                 trainer_capacity: int | None = None, loop: asyncio.AbstractEventLoop | None = None):
+        self.loop = loop
         self.slice_seconds = slice_seconds
         self.trainer_capacity = trainer_capacity
         self._lock = threading.Lock()
@@ -311,7 +364,7 @@ class RemoteJob(JobApi):
 
     # ---- from the worker ----------------------------------------------------------------------------------
     def _apply(self, update: dict) -> None:
-        """Take a worker's update into the mirror (the reader thread)."""
+        """Take a worker's update into the mirror (on the pool's loop, or in the worker's reader thread)."""
         with self._condition:
             state = self._state
             for name, value in update.items():

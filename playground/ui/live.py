@@ -272,7 +272,7 @@ def render_live_component(controller: PlaygroundController, snapshot: Snapshot, 
     job = controller.job()
     plane = None if dataset.is_2d else controller.plane()
     source.set_context(watched_snapshots(job), controller.spec, dataset, scene, plane=plane, training=running,
-                       note_source=controller.load_note)
+                       note_source=controller.load_note, changes=job)
     with st.container():  # a block without a key, as the fragment's: the page's grid places what it holds
         failed = live_component.render(scene, source.next_message({}), ticket, on_spec_change=edit_network)
     if failed:

@@ -5,7 +5,8 @@ update.
 A page asks for a ``Ticket`` at each run (``ticket(source)``): a random token bound to the Streamlit session (and
 to the browser's XSRF cookie when it has one), handed to the page over the session's own websocket. The browser
 opens ``path?token=...``; the route looks the token up and sends what ``source.next_message(cursor)`` returns,
-at most ``messages_per_second()`` times a second. A job id is never accepted: only the token, which no other
+at most ``messages_per_second()`` times a second: when the source says it changed (its job's state, or the page's
+run), or at that pace for a source that cannot say. A job id is never accepted: only the token, which no other
 session ever sees, opens a channel. Without the route (AppTest, `streamlit run app.py`) ``ticket`` gives None and
 the page keeps refreshing its views with fragment reruns.
 
@@ -44,6 +45,9 @@ SERVER_MESSAGES_PER_SECOND = 900
 MAX_RATE = 30.0
 MIN_RATE = 2.0
 IDLE_PAUSE_SECONDS = 0.1
+# Messages of a source that announces its changes keep at least this share of the pace's interval apart (its
+# updates arrive about at the pace, with some jitter: waiting out the last few ms of each would cost a timer).
+PACE_SLACK = 0.8
 # A session without its browser connection for this long ends its channels (Streamlit keeps a disconnected
 # session for a while in case the browser comes back; a brief network hiccup should not end the channel).
 DISCONNECTED_GRACE_SECONDS = 5.0
@@ -55,6 +59,10 @@ log = logging.getLogger("playground.live")
 
 
 class FrameSource(Protocol):
+    """What a channel sends from. A source may also have ``watch(listener)`` and ``unwatch(listener)``
+    (``LiveFrames`` has): it then calls the listener when it may have news, and the channel waits for that
+    instead of polling it at its pace."""
+
     def next_message(self, cursor: dict) -> dict | None:
         """What is new since ``cursor`` (updated in place) as one JSON-able message, or None."""
 
@@ -77,6 +85,8 @@ _entries: dict[str, _Entry] = {}  # token -> entry
 _tokens: dict[str, str] = {}  # session id -> its token
 _served = False
 _open_channels = 0
+_server_loop: asyncio.AbstractEventLoop | None = None
+_shutdown_callbacks: list = []
 
 
 def routes() -> list:
@@ -90,6 +100,35 @@ def routes() -> list:
         return []
     _served = True
     return [WebSocketRoute(ROUTE_PATH, live_endpoint)]
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app):
+    """The server's lifespan (``st.App(..., lifespan=live_channel.lifespan)``): notes the server's event loop,
+    on which the channels run and the training workers' updates are read (``server_loop``), and at the end
+    calls what asked to be told (``at_shutdown``)."""
+    global _server_loop
+    _server_loop = asyncio.get_running_loop()
+    try:
+        yield None
+    finally:
+        _server_loop = None
+        for callback in reversed(_shutdown_callbacks):
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - the others still run
+                log.exception("live channel: a shutdown callback failed")
+
+
+def at_shutdown(callback) -> None:
+    """Call ``callback()`` when the server stops gracefully (SIGTERM, Ctrl-C): uvicorn then ends the process by
+    the same signal, so exit handlers would not run."""
+    _shutdown_callbacks.append(callback)
+
+
+def server_loop() -> asyncio.AbstractEventLoop | None:
+    """The serving event loop, when ``lifespan`` runs in this process (``serve.py``), else None."""
+    return _server_loop
 
 
 def available() -> bool:
@@ -189,10 +228,12 @@ async def live_endpoint(websocket) -> None:
         return
     cursor: dict = {}
     resync = asyncio.Event()
-    reader = asyncio.create_task(_read_requests(websocket, resync))
+    wake = Wake(asyncio.get_running_loop())
+    reader = asyncio.create_task(_read_requests(websocket, resync, wake))
+    reader.add_done_callback(lambda _: wake.event.set())  # the browser closed the channel: end at once
     _open_channels += 1
     try:
-        await _send_messages(websocket, entry, cursor, resync, reader)
+        await _send_messages(websocket, entry, cursor, resync, reader, wake)
     finally:
         _open_channels -= 1
         reader.cancel()
@@ -200,60 +241,116 @@ async def live_endpoint(websocket) -> None:
             await reader
 
 
+class Wake:
+    """What wakes a channel: its source's changes (``source.watch(wake)``: called from any thread), the
+    browser's requests, and a timeout. Armed before each read of the source, it schedules one wake-up at the
+    first change after that and ignores the rest (a run in this process changes at every epoch)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.event = asyncio.Event()
+        self._loop = loop
+        self._thread = threading.get_ident()
+        self._armed = True
+
+    def arm(self) -> None:
+        self.event.clear()
+        self._armed = True
+
+    def __call__(self) -> None:
+        if not self._armed:
+            return
+        self._armed = False
+        if threading.get_ident() == self._thread:
+            self.event.set()
+        else:
+            with contextlib.suppress(RuntimeError):  # the server's loop has closed
+                self._loop.call_soon_threadsafe(self.event.set)
+
+    async def wait(self, timeout: float) -> None:
+        if self.event.is_set():
+            return
+        timer = self._loop.call_later(timeout, self.event.set)
+        try:
+            await self.event.wait()
+        finally:
+            timer.cancel()
+
+
 async def _send_messages(websocket, entry: _Entry, cursor: dict, resync: asyncio.Event,
-                         reader: asyncio.Task) -> None:
+                         reader: asyncio.Task, wake: Wake) -> None:
     disconnected_since = None
     state, checked = "active", -math.inf  # the session's state and when it was asked for (the first poll asks)
     quiet = 0  # polls in a row that found nothing new
     loop = asyncio.get_running_loop()
-    due = loop.time()  # when the next poll is due
-    while not reader.done():  # the reader ends when the browser closes the channel
-        now = loop.time()
-        if now - checked >= SESSION_CHECK_SECONDS:
-            state, checked = _session_state(entry.session_id), now
-            if state == "active":
-                disconnected_since = None
-            else:
-                disconnected_since = disconnected_since or now
-                if state == "gone" or now - disconnected_since > DISCONNECTED_GRACE_SECONDS:
-                    await _close(websocket, CLOSE_ENDED)
-                    return
-        with _lock:  # a revoked token closes the channel at the next poll (a dictionary lookup or two)
-            current = _entries.get(_tokens.get(entry.session_id, ""))
-        source = entry.source() if current is entry else None
-        if source is None:
-            await _close(websocket, CLOSE_UNKNOWN)  # revoked, or the page's state is gone
-            return
-        if resync.is_set():
-            resync.clear()
-            cursor.clear()
-        if state == "active":
-            try:
-                message = source.next_message(cursor)
-            except Exception:  # noqa: BLE001 - one page's bad frame must not end the server's loop
-                log.exception("live channel: building a message failed")
-                await _close(websocket, 1011)
+    due = loop.time()  # when the next poll of a source that does not announce its changes is due
+    sent = -math.inf  # when the last message went out
+    watched = None  # the source whose changes wake this channel
+    try:
+        while not reader.done():  # the reader ends when the browser closes the channel
+            now = loop.time()
+            if now - checked >= SESSION_CHECK_SECONDS:
+                state, checked = _session_state(entry.session_id), now
+                if state == "active":
+                    disconnected_since = None
+                else:
+                    disconnected_since = disconnected_since or now
+                    if state == "gone" or now - disconnected_since > DISCONNECTED_GRACE_SECONDS:
+                        await _close(websocket, CLOSE_ENDED)
+                        return
+            with _lock:  # a revoked token closes the channel at the next poll (a dictionary lookup or two)
+                current = _entries.get(_tokens.get(entry.session_id, ""))
+            source = entry.source() if current is entry else None
+            if source is None:
+                await _close(websocket, CLOSE_UNKNOWN)  # revoked, or the page's state is gone
                 return
-            if message is not None:
+            if source is not watched:
+                if watched is not None:
+                    watched.unwatch(wake)
+                watched = source if hasattr(source, "watch") else None
+                if watched is not None:
+                    watched.watch(wake)
+            wake.arm()  # before the read: a change from now on wakes the next poll
+            if resync.is_set():
+                resync.clear()
+                cursor.clear()
+            if state == "active":
                 try:
-                    await websocket.send_text(encode(message))
-                except Exception:  # noqa: BLE001 - the browser went away mid-send
+                    message = source.next_message(cursor)
+                except Exception:  # noqa: BLE001 - one page's bad frame must not end the server's loop
+                    log.exception("live channel: building a message failed")
+                    await _close(websocket, 1011)
                     return
-            quiet = 0 if message is not None else quiet + 1
-        # A plain sleep (the loop's condition sees a closed browser within one pause): waiting on the reader too
-        # cost a callback, a timer and its cancelling at every message. Polls keep to their pace (a pause after
-        # each poll's work drifted to 27 messages a second at 30), without bursts to catch up after a delay.
-        due += pause_seconds(quiet, messages_per_second())
-        now = loop.time()
-        if due < now:
-            due = now
-        await asyncio.sleep(due - now)
+                if message is not None:
+                    try:
+                        await websocket.send_text(encode(message))
+                    except Exception:  # noqa: BLE001 - the browser went away mid-send
+                        return
+                    sent = now
+                quiet = 0 if message is not None else quiet + 1
+            rate = messages_per_second()
+            if watched is not None:
+                # Wait for a change (or the next look at the session), then keep to the pace: a run's updates
+                # come from its worker about as often as the pace allows, so the second wait is rare.
+                await wake.wait(SESSION_CHECK_SECONDS)
+                early = sent + PACE_SLACK / rate - loop.time()
+                if early > 0:
+                    await asyncio.sleep(early)
+                continue
+            # A source that cannot say when it changes is polled at the pace, due-paced (a pause after each
+            # poll's work drifted to 27 messages a second at 30), without bursts to catch up after a delay.
+            due += pause_seconds(quiet, rate)
+            now = loop.time()
+            if due < now:
+                due = now
+            await wake.wait(due - now)
+    finally:
+        if watched is not None:
+            watched.unwatch(wake)
 
 
 def pause_seconds(quiet: int, rate: float) -> float:
-    """The pause before the next poll: the channel's pace while the run changes; after a second without news
-    (a paused or idle run), ten polls a second at most, so an open page that shows nothing new costs little
-    and the first epoch after Play still shows within a tenth of a second."""
+    """The pause before the next poll of a source that does not announce its changes: the channel's pace while
+    it has news; after a second without (a paused or idle run), ten polls a second at most."""
     pause = 1.0 / rate
     return max(pause, IDLE_PAUSE_SECONDS) if quiet * pause >= 1.0 else pause
 
@@ -292,7 +389,7 @@ def _finite(value):
     return value
 
 
-async def _read_requests(websocket, resync: asyncio.Event) -> None:
+async def _read_requests(websocket, resync: asyncio.Event, wake: Wake) -> None:
     """The browser's requests: ``{"resync": true}`` asks for a full message next. Ends when the browser
     closes."""
     while True:
@@ -303,6 +400,7 @@ async def _read_requests(websocket, resync: asyncio.Event) -> None:
         with contextlib.suppress(ValueError, AttributeError):
             if json.loads(text).get("resync"):
                 resync.set()
+                wake.event.set()
 
 
 async def _close(websocket, code: int) -> None:

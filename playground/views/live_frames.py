@@ -3,10 +3,11 @@ run's snapshot since a connection's last message (``LiveFrames.next_message``), 
 (``live_scene``) by the live component.
 
 One ``LiveFrames`` per session. The page's script thread sets its context at each page run (``set_context``:
-one immutable object, replaced at once); the live channel's thread calls ``next_message(cursor)`` up to 30 times
-a second per open page, so a message that finds nothing new costs a snapshot and a few comparisons, and what it
-encodes (weights, neuron and output grids) is encoded once per snapshot object (``is``), with its JSON text
-(``JsonDict``), and shared by every connection of the session.
+one immutable object, replaced at once); the live channel calls ``next_message(cursor)`` when the context's job
+or the context itself changed (``watch``), up to 30 times a second per open page, so a message that finds nothing
+new costs a snapshot and a few comparisons, and what it encodes (weights, neuron and output grids) is encoded
+once per snapshot object (``is``), with its JSON text (``JsonDict``), and shared by every connection of the
+session.
 
 The encodings of the arrays: ``live_encoding``.
 """
@@ -14,6 +15,7 @@ The encodings of the arrays: ``live_encoding``.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -120,6 +122,7 @@ class Context:
     link_index: np.ndarray | None = None  # each drawn link's weight in ``flat_weights``, in layout order
     bias_index: np.ndarray | None = None  # each node's bias there, in layout order (an input's: the NaN)
     tiles: NeuronTiles | None = None  # the drawn hidden neurons' thumbnails (None without hidden nodes)
+    changes: object | None = None  # what calls listeners when the snapshots change (the job: JobApi.add_listener)
 
 
 
@@ -146,15 +149,19 @@ class LiveFrames:
         self._weights, self._grids = _Encoded(), _Encoded()
         self._columns = HistoryColumns()
         self._noted = (-math.inf, "")  # when the load note was last asked for, and what it said
+        self._watchers: tuple = ()  # the listeners of the session's channels (``watch``)
+        self._watch_lock = threading.Lock()
 
     @property
     def context(self) -> Context | None:
         return self._context
 
     def set_context(self, snapshot_source: Callable[[], Snapshot | None], spec, dataset, scene: dict, *,
-                    plane=None, training: bool = False, note_source: Callable[[Snapshot], str] | None = None) -> None:
+                    plane=None, training: bool = False, note_source: Callable[[Snapshot], str] | None = None,
+                    changes=None) -> None:
         """The page's run: the source of snapshots, the spec and data it draws, and its scene (``build_scene``,
-        whose ``scene_id`` and discretize option the frames follow)."""
+        whose ``scene_id`` and discretize option the frames follow). ``changes``: the job whose snapshots these
+        are, which tells the watchers when they change (without it, watchers hear of new contexts only)."""
         from playground.views.live_scene import layout_of
 
         layout = layout_of(spec, dataset)
@@ -162,13 +169,41 @@ class LiveFrames:
         link_index, bias_index = weight_indices(layout, sizes)
         samples = hidden_samples(layout)
         reference = dataset.labels_train() if spec.problem == "regression" and not dataset.is_2d else None
-        self._context = Context(
+        context = Context(
             snapshot_source=snapshot_source, scene_id=scene["scene_id"], layout=layout, layer_sizes=sizes,
             activations=tuple(spec.activations), problem=spec.problem, discretize=bool(scene.get("discretize")),
             output_units=dataset.output_units, colour_reference=reference,
             drawable=dataset.is_2d or plane is not None, training=training, note_source=note_source,
             link_index=link_index, bias_index=bias_index,
-            tiles=NeuronTiles.of(samples, sizes, spec.activations) if samples else None)
+            tiles=NeuronTiles.of(samples, sizes, spec.activations) if samples else None, changes=changes)
+        with self._watch_lock:
+            old = self._context.changes if self._context is not None else None
+            self._context = context
+            if old is not changes:
+                for listener in self._watchers:
+                    if old is not None:
+                        old.remove_listener(listener)
+                    if changes is not None:
+                        changes.add_listener(listener)
+            watchers = self._watchers
+        for listener in watchers:  # the page's run may show something else
+            listener()
+
+    def watch(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` (from any thread; it must return at once) whenever ``next_message`` may have news:
+        the context's job changed, or the page set another context."""
+        with self._watch_lock:
+            self._watchers = (*self._watchers, listener)
+            changes = self._context.changes if self._context is not None else None
+            if changes is not None:
+                changes.add_listener(listener)
+
+    def unwatch(self, listener: Callable[[], None]) -> None:
+        with self._watch_lock:
+            self._watchers = tuple(item for item in self._watchers if item is not listener)
+            changes = self._context.changes if self._context is not None else None
+            if changes is not None:
+                changes.remove_listener(listener)
 
     # ---- encodings (cached per snapshot object) -------------------------------------------------------------
     def _weights_message(self, context: Context, weights, epoch: int) -> JsonDict:
