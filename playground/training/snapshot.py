@@ -90,7 +90,9 @@ class Snapshot:
     epoch_limit: int
     weights: tuple[np.ndarray, ...] | None  # Dense kernels and biases in layer order, as of weights_epoch
     weights_epoch: int
-    probe: tuple[np.ndarray, ...] | None  # each Dense layer's output on the probe inputs, as of probe_epoch
+    # Each Dense layer's output on the probe inputs, as of probe_epoch (from a training worker: in half precision,
+    # the hidden layers' at the thumbnail cells only).
+    probe: tuple[np.ndarray, ...] | None
     probe_epoch: int
     epochs_per_second: float
     job_id: str = ""

@@ -374,7 +374,9 @@ class RemoteJob(JobApi):
                 elif name == "history_columns":
                     pass  # with its records
                 elif name == "probe":
-                    state["probe"] = tuple(_frozen(np.asarray(layer, dtype=np.float32)) for layer in value)
+                    # Kept in half precision as it came: the live views use the worker's levels of it, and a
+                    # copy in float32 per probe (20 a second) was a third of this method's time.
+                    state["probe"] = tuple(_frozen(layer) for layer in value)
                     state["probe_levels"] = update.get("probe_levels")  # None from a worker that made none
                 elif name == "probe_levels":
                     pass  # with its probe
