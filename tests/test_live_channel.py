@@ -215,6 +215,34 @@ def test_a_source_that_announces_its_changes_is_read_when_it_does(channel_url):
     live_channel.revoke("session-w")
 
 
+def test_a_source_with_news_all_the_time_is_sent_at_the_pace(channel_url):
+    """A run training in this process announces every epoch: the channel still sends no more than its pace
+    (messages_per_second) on average."""
+    source = AnnouncingSource("busy")
+    ticket = issue_ticket(source, "session-busy", browser_hash(XSRF))
+    stop = threading.Event()
+
+    def announce_forever():
+        while not stop.wait(0.002):
+            source.announce()
+
+    announcer = threading.Thread(target=announce_forever, daemon=True)
+    announcer.start()
+    stamps = []
+
+    async def stamp(ws, messages):
+        stamps.append(time.monotonic())
+
+    try:
+        messages, _ = receive(channel_url, ticket.token, 31, after=stamp)
+    finally:
+        stop.set()
+        announcer.join(5)
+        live_channel.revoke("session-busy")
+    assert len(messages) == 31
+    assert stamps[-1] - stamps[0] >= 0.95 * 30 / live_channel.MAX_RATE  # 30 intervals at 30 a second: ~1 s
+
+
 def test_a_page_whose_state_is_gone_gets_unknown(channel_url):
     ticket = issue_ticket(CountingSource("gone"), "session-c", None)  # the only reference: collected at once
     assert receive(channel_url, ticket.token, 1, cookie=None) == ([], CLOSE_UNKNOWN)

@@ -4,7 +4,6 @@ pool reads its workers on an event loop, as the served app does (``server_loop``
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import signal
@@ -25,7 +24,9 @@ SPEC = RunSpec(dataset="circle", seed=5, epochs=30)
 @pytest.fixture(scope="module")
 def server_loop():
     """An event loop running in a thread of its own, as the server's runs in its main thread."""
-    loop = asyncio.new_event_loop()
+    import uvloop  # as the server's: its reader makes the pipe non-blocking, for the pool's sends too
+
+    loop = uvloop.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="server-loop", daemon=True)
     thread.start()
     yield loop
@@ -251,8 +252,8 @@ def test_pipe_frames_read_what_a_multiprocessing_connection_writes_in_any_pieces
 
 
 def test_a_worker_writes_each_message_as_connection_send_does():
-    """The worker's ``send`` frames a message as ``Connection.send`` does (in one write, ``pipe_frames``): a
-    reader thread's ``recv`` takes it."""
+    """The worker's ``send`` frames a message as ``Connection.send`` does (``pipe_frames``): a reader thread's
+    ``recv`` takes it."""
     import multiprocessing
     from types import SimpleNamespace
 
@@ -290,3 +291,19 @@ def test_a_message_is_written_whole_to_a_pipe_the_loop_made_non_blocking():
     assert theirs.recv() == ("exit",)
     ours.close()
     theirs.close()
+
+
+def test_an_update_that_cannot_be_taken_costs_only_itself():
+    """On the server's loop a batch's messages are taken one by one: one that fails is logged, the others (a
+    reply a page waits for, the next batch) are still taken."""
+    from playground.training.workers import _Worker
+
+    class Broken:
+        def _apply(self, update):
+            raise ValueError("a bad update")
+
+    worker = _Worker.__new__(_Worker)  # no process: only what taking messages reads
+    worker.index, worker.ready, worker.jobs = 0, threading.Event(), {"a": Broken()}
+    worker._take(("updates", [{"id": "a"}]))
+    worker._take(("ready", 1))
+    assert worker.ready.is_set()

@@ -4,8 +4,8 @@ and the server's event loop (``PipeFrames``) read the same bytes.
 
 Written in one piece (``write_message``): ``Connection.send`` writes a message over 16 KB (a batch with a probe)
 as its size, then its bytes, and a reader on an event loop would wake up for each. Written whole even when the
-pipe is non-blocking: the loop's reader (libuv's poll handle) makes the socket non-blocking, for both its ends'
-users in the web process, and ``Connection.send`` would then fail half-way through a large message.
+pipe is non-blocking: the loop's reader (libuv's poll handle) makes the web process's end of the socket
+non-blocking, for its sends too, and ``Connection.send`` would then fail half-way through a large message.
 """
 
 from __future__ import annotations

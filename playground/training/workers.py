@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import itertools
 import logging
 import multiprocessing
@@ -52,7 +53,7 @@ def worker_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-READ_BYTES = 1 << 16  # the most one read on the server's loop takes from a worker's pipe (a batch: a few KB)
+READ_BYTES = 1 << 16  # the most one read on the server's loop takes from a worker's pipe (a batch: up to ~40 KB)
 
 
 class _Worker:
@@ -99,6 +100,12 @@ class _Worker:
         self._ended()
 
     def _take(self, message: tuple) -> None:
+        try:
+            self._take_one(message)
+        except Exception:  # noqa: BLE001 - one update that cannot be applied must not cost the others
+            _LOG.exception("worker %d: a %r message could not be taken", self.index, message[0])
+
+    def _take_one(self, message: tuple) -> None:
         kind = message[0]
         if kind == "updates":
             for update in message[1]:
@@ -141,7 +148,7 @@ class _Worker:
         except Exception:  # noqa: BLE001 - a message that cannot be read is the end of this worker
             _LOG.exception("worker %d sent a message that cannot be read", self.index)
             messages = None
-        if messages is None:  # the pipe closed: the worker is gone
+        if messages is None:  # the pipe closed (the worker is gone), or it cannot be read any more
             loop.remove_reader(fd)
             # Not on the loop: replacing the worker waits for its process and starts another.
             threading.Thread(target=self._ended, name=f"worker-{self.index}-ended", daemon=True).start()
@@ -165,6 +172,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._closed = False
         self._requests: dict[int, Future] = {}
+        self._requests_lock = threading.Lock()  # not the pool's: a reply on the server's loop never waits on it
         self._request_ids = itertools.count(1)
         self.workers = [_Worker(self, index) for index in range(workers or worker_count())]
         self.replaced = 0  # workers that died and were replaced
@@ -198,7 +206,7 @@ class WorkerPool:
     def request(self, worker: _Worker, job_id: str, what: str, timeout: float = 120.0):
         """Ask a worker for something about a job (a model file) and wait for the answer."""
         future: Future = Future()
-        with self._lock:
+        with self._requests_lock:
             request_id = next(self._request_ids)
             self._requests[request_id] = future
         if not worker.send(("request", request_id, job_id, what)):
@@ -206,7 +214,7 @@ class WorkerPool:
         return future.result(timeout)
 
     def _reply(self, request_id: int, value, error: str) -> None:
-        with self._lock:
+        with self._requests_lock:
             future = self._requests.pop(request_id, None)
         if future is not None:
             if error:
@@ -215,14 +223,19 @@ class WorkerPool:
                 future.set_result(value)
 
     def _worker_died(self, worker: _Worker) -> None:
+        # Its process ends (it is killed if its pipe could not be read while it ran), its pipe closes.
+        worker.process.join(5)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join(5)
+        with contextlib.suppress(OSError):
+            worker.connection.close()
         with self._lock:
             if not worker.ready.is_set() and worker in self.workers:
                 # It never started: a new one would fail the same way, over and over.
-                worker.process.join(5)
                 _LOG.error("training worker %d (pid %s) failed to start (exit code %s); not replaced",
                            worker.index, worker.process.pid, worker.process.exitcode)
             elif not self._closed and worker in self.workers:
-                worker.process.join(5)
                 _LOG.error("training worker %d (pid %s) ended with exit code %s; %d job(s) failed; starting a new "
                            "one", worker.index, worker.process.pid, worker.process.exitcode, len(worker.jobs))
                 self.workers[self.workers.index(worker)] = _Worker(self, worker.index)

@@ -45,8 +45,9 @@ SERVER_MESSAGES_PER_SECOND = 900
 MAX_RATE = 30.0
 MIN_RATE = 2.0
 IDLE_PAUSE_SECONDS = 0.1
-# Messages of a source that announces its changes keep at least this share of the pace's interval apart (its
-# updates arrive about at the pace, with some jitter: waiting out the last few ms of each would cost a timer).
+# Messages of a source that announces its changes keep to the pace on average, and at least this share of its
+# interval apart (a worker's updates arrive about at the pace, with some jitter: waiting out the last few ms of
+# each would cost a timer).
 PACE_SLACK = 0.8
 # A session without its browser connection for this long ends its channels (Streamlit keeps a disconnected
 # session for a while in case the browser comes back; a brief network hiccup should not end the channel).
@@ -283,7 +284,7 @@ async def _send_messages(websocket, entry: _Entry, cursor: dict, resync: asyncio
     quiet = 0  # polls in a row that found nothing new
     loop = asyncio.get_running_loop()
     due = loop.time()  # when the next poll of a source that does not announce its changes is due
-    sent = -math.inf  # when the last message went out
+    allowed = -math.inf  # when the next message may go out (a source that announces its changes)
     watched = None  # the source whose changes wake this channel
     try:
         while not reader.done():  # the reader ends when the browser closes the channel
@@ -325,14 +326,16 @@ async def _send_messages(websocket, entry: _Entry, cursor: dict, resync: asyncio
                         await websocket.send_text(encode(message))
                     except Exception:  # noqa: BLE001 - the browser went away mid-send
                         return
-                    sent = now
+                    # The pace on average, with some slack for one message: never more than the pace over time.
+                    pause = 1.0 / messages_per_second()
+                    allowed = max(allowed + pause, now + PACE_SLACK * pause)
                 quiet = 0 if message is not None else quiet + 1
             rate = messages_per_second()
             if watched is not None:
                 # Wait for a change (or the next look at the session), then keep to the pace: a run's updates
                 # come from its worker about as often as the pace allows, so the second wait is rare.
                 await wake.wait(SESSION_CHECK_SECONDS)
-                early = sent + PACE_SLACK / rate - loop.time()
+                early = allowed - loop.time()
                 if early > 0:
                     await asyncio.sleep(early)
                 continue

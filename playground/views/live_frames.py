@@ -4,10 +4,10 @@ run's snapshot since a connection's last message (``LiveFrames.next_message``), 
 
 One ``LiveFrames`` per session. The page's script thread sets its context at each page run (``set_context``:
 one immutable object, replaced at once); the live channel calls ``next_message(cursor)`` when the context's job
-or the context itself changed (``watch``), up to 30 times a second per open page, so a message that finds nothing
-new costs a snapshot and a few comparisons, and what it encodes (weights, neuron and output grids) is encoded
-once per snapshot object (``is``), with its JSON text (``JsonDict``), and shared by every connection of the
-session.
+or the context itself changed (``watch``), up to 30 times a second per open page, and twice a second besides,
+so a message that finds nothing new costs a snapshot and a few comparisons, and what it encodes (weights, neuron
+and output grids) is encoded once per snapshot object (``is``), with its JSON text (``JsonDict``), and shared by
+every connection of the session.
 
 The encodings of the arrays: ``live_encoding``.
 """
