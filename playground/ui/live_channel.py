@@ -18,6 +18,7 @@ any more.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import json
@@ -45,10 +46,12 @@ SERVER_MESSAGES_PER_SECOND = 900
 MAX_RATE = 30.0
 MIN_RATE = 2.0
 IDLE_PAUSE_SECONDS = 0.1
-# Messages of a source that announces its changes keep to the pace on average, and at least this share of its
-# interval apart (a worker's updates arrive about at the pace, with some jitter: waiting out the last few ms of
-# each would cost a timer).
+# Messages of a source that announces its changes keep to the pace over their last PACE_WINDOW (within
+# PACE_AVERAGE), and at least PACE_SLACK of its interval apart: a worker's updates arrive about at the pace, with
+# some jitter, and waiting out the last few ms of each would cost a timer (a wake-up of the loop).
 PACE_SLACK = 0.8
+PACE_WINDOW = 10
+PACE_AVERAGE = 0.97
 # A session without its browser connection for this long ends its channels (Streamlit keeps a disconnected
 # session for a while in case the browser comes back; a brief network hiccup should not end the channel).
 DISCONNECTED_GRACE_SECONDS = 5.0
@@ -284,7 +287,7 @@ async def _send_messages(websocket, entry: _Entry, cursor: dict, resync: asyncio
     quiet = 0  # polls in a row that found nothing new
     loop = asyncio.get_running_loop()
     due = loop.time()  # when the next poll of a source that does not announce its changes is due
-    allowed = -math.inf  # when the next message may go out (a source that announces its changes)
+    sent = collections.deque(maxlen=PACE_WINDOW)  # when the last messages went out
     watched = None  # the source whose changes wake this channel
     try:
         while not reader.done():  # the reader ends when the browser closes the channel
@@ -326,18 +329,19 @@ async def _send_messages(websocket, entry: _Entry, cursor: dict, resync: asyncio
                         await websocket.send_text(encode(message))
                     except Exception:  # noqa: BLE001 - the browser went away mid-send
                         return
-                    # The pace on average, with some slack for one message: never more than the pace over time.
-                    pause = 1.0 / messages_per_second()
-                    allowed = max(allowed + pause, now + PACE_SLACK * pause)
+                    sent.append(now)
                 quiet = 0 if message is not None else quiet + 1
             rate = messages_per_second()
             if watched is not None:
                 # Wait for a change (or the next look at the session), then keep to the pace: a run's updates
                 # come from its worker about as often as the pace allows, so the second wait is rare.
                 await wake.wait(SESSION_CHECK_SECONDS)
-                early = allowed - loop.time()
-                if early > 0:
-                    await asyncio.sleep(early)
+                if sent:
+                    pause = 1.0 / rate
+                    early = max(sent[-1] + PACE_SLACK * pause, sent[0] + len(sent) * PACE_AVERAGE * pause)
+                    early -= loop.time()
+                    if early > 0:
+                        await asyncio.sleep(early)
                 continue
             # A source that cannot say when it changes is polled at the pace, due-paced (a pause after each
             # poll's work drifted to 27 messages a second at 30), without bursts to catch up after a delay.
