@@ -367,7 +367,7 @@ def test_the_levels_a_worker_makes_are_those_made_here(query):
         probe = (*probe[:-1], np.exp(probe[-1]) / np.exp(probe[-1]).sum(axis=1, keepdims=True))
     probe = (*(np.maximum(layer * 3, -0.5) for layer in probe[:-1]), probe[-1])  # unbounded, some neurons dead
     update = changes(snapshot_of([record(0)], probe=probe), {}, spec)
-    received = tuple(np.asarray(layer, dtype=np.float32) for layer in update["probe"])  # as RemoteJob keeps it
+    received = tuple(update["probe"])  # as RemoteJob keeps it: in half precision, as it came
     source.snapshot = snapshot_of([record(0)], probe=received)
     made_here = frames.next_message({})["grids"]
     # Another probe object: the frames encode a probe once.

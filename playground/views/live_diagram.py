@@ -129,7 +129,8 @@ class LiveDiagram:
         size = self.thumbnail_pixels
         blocks = []
         for layer, flat in self._samples:  # flat: (drawn units, size²) indices into the layer's thumbnail rows
-            block = thumbnail_rows(hidden_probe[layer - 1]).ravel()[flat]
+            # In single precision (a worker's probe is in half), as ``live_encoding.probe_levels`` scales it.
+            block = thumbnail_rows(hidden_probe[layer - 1]).ravel()[flat].astype(np.float32, copy=False)
             activation = activations[layer - 1] if activations and layer - 1 < len(activations) else None
             if activation not in BOUNDED_ACTIVATIONS:  # each neuron on the whole scale (boundary.neuron_scales)
                 block = block / neuron_scales(block.T, activation)[:, None]
@@ -137,8 +138,7 @@ class LiveDiagram:
         block = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
         rows = png.rows_for(size * len(self._hidden), size)
         half = (PALETTE_LEVELS - 1) / 2
-        levels_into(block.astype(np.float32, copy=block.dtype != np.float32).reshape(-1, size), half, half + 0.5,
-                    rows[:, 1:])
+        levels_into(block.astype(np.float32, copy=False).reshape(-1, size), half, half + 0.5, rows[:, 1:])
         return png.data_uri(png.encode(rows, size, SCALE_PALETTE, compress=False))  # tiny: not worth deflating
 
     def svg(self, weights: Sequence[np.ndarray] | None = None, sprite: str | None = None) -> str:

@@ -159,11 +159,13 @@ def neuron_levels(hidden_probe: Sequence[np.ndarray], tiles: NeuronTiles) -> np.
     rows = [thumbnail_rows(layer).ravel() for layer in hidden_probe]
     if [len(layer) for layer in rows] != tiles.layer_lengths:
         return None
-    block = np.concatenate(rows)[tiles.cells]  # a new array: scaled and levelled in place
+    # A new array in single precision (a worker's probe is in half), scaled and levelled in place, as
+    # ``probe_levels`` does.
+    block = np.concatenate(rows)[tiles.cells].astype(np.float32, copy=False)
     for tile_rows, activation in tiles.scaled:
         block[tile_rows] /= neuron_scales(block[tile_rows].T, activation)[:, None]
     half = (PALETTE_LEVELS - 1) / 2
-    return levels_into(block.astype(np.float32, copy=False), half, half + 0.5)
+    return levels_into(block, half, half + 0.5)
 
 
 @dataclass(frozen=True)
