@@ -7,10 +7,10 @@ fragment reruns.
 
 import streamlit as st
 
-from playground.ui import live_channel
+from playground.ui import live_channel, server_loop
 from playground.ui.compat import poll_config_files_less_often
 from playground.ui.preload import preload_page
 
 poll_config_files_less_often()
 preload_page()  # before the server listens: the first student's page then paints without ~2 s of imports
-app = st.App("app.py", routes=live_channel.routes(), lifespan=live_channel.lifespan)
+app = st.App("app.py", routes=live_channel.routes(), lifespan=server_loop.lifespan)

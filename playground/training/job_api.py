@@ -1,6 +1,6 @@
 """What a training job offers the pages, the registry, the CLI and notebooks wherever it trains: the half of the
 API that :class:`~playground.training.job.TrainingJob` (training in this process) and
-:class:`~playground.training.workers.RemoteJob` (the web process's handle on a job in a worker) share.
+:class:`~playground.training.remote_job.RemoteJob` (the web process's handle on a job in a worker) share.
 
 A job keeps its state behind ``self._condition``; :class:`JobApi` copies it out as a :class:`Snapshot`, waits
 on it, tells its listeners when it changed (the live channel waits for that rather than polling), and hands a

@@ -89,8 +89,6 @@ _entries: dict[str, _Entry] = {}  # token -> entry
 _tokens: dict[str, str] = {}  # session id -> its token
 _served = False
 _open_channels = 0
-_server_loop: asyncio.AbstractEventLoop | None = None
-_shutdown_callbacks: list = []
 
 
 def routes() -> list:
@@ -104,35 +102,6 @@ def routes() -> list:
         return []
     _served = True
     return [WebSocketRoute(ROUTE_PATH, live_endpoint)]
-
-
-@contextlib.asynccontextmanager
-async def lifespan(app):
-    """The server's lifespan (``st.App(..., lifespan=live_channel.lifespan)``): notes the server's event loop,
-    on which the channels run and the training workers' updates are read (``server_loop``), and at the end
-    calls what asked to be told (``at_shutdown``)."""
-    global _server_loop
-    _server_loop = asyncio.get_running_loop()
-    try:
-        yield None
-    finally:
-        _server_loop = None
-        for callback in reversed(_shutdown_callbacks):
-            try:
-                callback()
-            except Exception:  # noqa: BLE001 - the others still run
-                log.exception("live channel: a shutdown callback failed")
-
-
-def at_shutdown(callback) -> None:
-    """Call ``callback()`` when the server stops gracefully (SIGTERM, Ctrl-C): uvicorn then ends the process by
-    the same signal, so exit handlers would not run."""
-    _shutdown_callbacks.append(callback)
-
-
-def server_loop() -> asyncio.AbstractEventLoop | None:
-    """The serving event loop, when ``lifespan`` runs in this process (``serve.py``), else None."""
-    return _server_loop
 
 
 def available() -> bool:

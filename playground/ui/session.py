@@ -33,13 +33,13 @@ def registry() -> JobRegistry:
     A served app trains in worker processes (``PLAYGROUND_WORKERS``, default one per core); without a server
     (AppTest) or with ``PLAYGROUND_WORKERS=0``, in threads of this process."""
     _log_job_events()
-    from playground.ui import live_channel
+    from playground.ui import server_loop
 
     pool = None
     if served() and worker_count() > 0:
-        pool = WorkerPool(worker_count(), loop=live_channel.server_loop())
+        pool = WorkerPool(worker_count(), loop=server_loop.server_loop())
         # A drained server (SIGTERM) ends its workers' runs before it goes, not after.
-        live_channel.at_shutdown(pool.close)
+        server_loop.at_shutdown(pool.close)
     return JobRegistry(is_owner_alive=session_alive, count_sessions=open_sessions, pool=pool)
 
 
