@@ -307,3 +307,23 @@ def test_an_update_that_cannot_be_taken_costs_only_itself():
     worker._take(("updates", [{"id": "a"}]))
     worker._take(("ready", 1))
     assert worker.ready.is_set()
+
+
+def test_a_worker_process_starting_sets_up_no_pages(monkeypatch):
+    """multiprocessing's spawn runs the parent's main script again in each new worker, as __mp_main__, and while
+    a page runs that script is app.py: it must set up pages only as Streamlit runs it (as __main__)."""
+    import pathlib
+    import runpy
+    from types import SimpleNamespace
+
+    import streamlit as st
+
+    called = []
+    monkeypatch.setattr(st, "set_page_config", lambda *args, **options: called.append("page config"))
+    monkeypatch.setattr(st, "navigation", lambda pages: called.append("navigation") or SimpleNamespace(
+        run=lambda: called.append("run")))
+    app = str(pathlib.Path(__file__).resolve().parent.parent / "app.py")
+    runpy.run_path(app, run_name="__mp_main__")
+    assert called == []
+    runpy.run_path(app, run_name="__main__")
+    assert called == ["page config", "navigation", "run"]
