@@ -38,6 +38,8 @@ from playground.training.turns import DEFAULT_SLICE_SECONDS
 
 _LOG = logging.getLogger(__name__)
 WORKERS_VARIABLE = "PLAYGROUND_WORKERS"
+READ_BYTES = 1 << 16  # the most one read on the server's loop takes from a worker's pipe (a batch: up to ~40 KB)
+
 
 def worker_count() -> int:
     """Worker processes for a served app: ``PLAYGROUND_WORKERS`` (0: train in the web process), else one per
@@ -49,9 +51,6 @@ def worker_count() -> int:
         except ValueError:
             _LOG.warning("%s=%r is not a whole number; using one worker per core", WORKERS_VARIABLE, value)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-READ_BYTES = 1 << 16  # the most one read on the server's loop takes from a worker's pipe (a batch: up to ~40 KB)
 
 
 class _Worker:

@@ -19,6 +19,7 @@ from playground.options import OPTIONS_BY_NAME
 from playground.spec import HIDE_SUFFIX, RunSpec
 from playground.training.registry import JobRegistry
 from playground.training.workers import WorkerPool, worker_count
+from playground.ui import server_loop
 
 CONTROLLER = "controller"
 URL_MESSAGES = "url_messages"
@@ -33,8 +34,6 @@ def registry() -> JobRegistry:
     A served app trains in worker processes (``PLAYGROUND_WORKERS``, default one per core); without a server
     (AppTest) or with ``PLAYGROUND_WORKERS=0``, in threads of this process."""
     _log_job_events()
-    from playground.ui import server_loop
-
     pool = None
     if served() and worker_count() > 0:
         pool = WorkerPool(worker_count(), loop=server_loop.server_loop())
