@@ -10,6 +10,7 @@ import dataclasses
 import io
 import json
 import math
+import pickle
 import shutil
 import subprocess
 import timeit
@@ -347,12 +348,14 @@ def test_each_hidden_neurons_levels_are_its_heatmaps_colours(layers, activation)
     np.testing.assert_array_equal(decode(frames.next_message({})["grids"]["neurons"], np.uint8), levels)
 
 
-# A training worker makes a probe's levels (worker_process.changes): the web process picks the same levels it
-# would make from the probe it gets (half precision; the hidden layers at the thumbnails' cells).
+# A training worker encodes its job's weights and probes for the live channel (worker_process.changes): the page
+# sends the worker's encodings, and they are what it would make itself from what the web process gets (weights
+# and the probe in half precision, the hidden layers at the thumbnails' cells, unpickled).
 @pytest.mark.parametrize("query", ["layers=4,2", "layers=4,3,2&activation=relu,tanh,linear",
                                    "problem=regression&dataset=plane&layers=3&activation=relu", "dataset=iris&layers=5"])
-def test_the_levels_a_worker_makes_are_those_made_here(query):
+def test_the_encodings_a_worker_makes_are_those_made_here(query):
     from playground.training.worker_process import changes
+    from playground.views.live_encoding import drawn_parts
 
     spec, dataset, scene, sizes, frames, source = setup(query)
     if not dataset.is_2d:
@@ -366,14 +369,42 @@ def test_the_levels_a_worker_makes_are_those_made_here(query):
     if spec.problem == "multiclass":
         probe = (*probe[:-1], np.exp(probe[-1]) / np.exp(probe[-1]).sum(axis=1, keepdims=True))
     probe = (*(np.maximum(layer * 3, -0.5) for layer in probe[:-1]), probe[-1])  # unbounded, some neurons dead
-    update = changes(snapshot_of([record(0)], probe=probe), {}, spec)
-    received = tuple(update["probe"])  # as RemoteJob keeps it: in half precision, as it came
-    source.snapshot = snapshot_of([record(0)], probe=received)
-    made_here = frames.next_message({})["grids"]
-    # Another probe object: the frames encode a probe once.
-    source.snapshot = snapshot_of([record(0)], probe=tuple(list(received)), probe_levels=update["probe_levels"])
-    picked = frames.next_message({})["grids"]
-    assert picked["neurons"] is not None and picked == made_here
+    worker_snapshot = snapshot_of([record(0)], weights=weights_for(sizes), probe=probe)
+    update = pickle.loads(pickle.dumps(changes(worker_snapshot, {}, spec, drawn_parts(spec, dataset))))
+    assert update["weights_encoded"][0] == update["grids_encoded"][0] == frames.context.parts.key
+    received = {"weights": update["weights"], "probe": update["probe"]}  # as RemoteJob keeps them
+    source.snapshot = snapshot_of([record(0)], **received)
+    made_here = frames.next_message({})
+    source.snapshot = snapshot_of([record(0)], **received, weights_encoded=update["weights_encoded"],
+                                  grids_encoded=update["grids_encoded"])
+    sent = frames.next_message({})
+    assert sent["weights"] is update["weights_encoded"][1] and sent["grids"] is update["grids_encoded"][1]
+    for part in ("weights", "grids"):
+        assert sent[part] == made_here[part] and sent[part].json == made_here[part].json
+    assert sent["grids"]["neurons"] is not None and sent["weights"]["links"] is not None
+    assert encode(sent) == encode(made_here)
+
+
+def test_a_page_that_draws_otherwise_makes_its_own_encodings():
+    from playground.training.worker_process import changes
+    from playground.views.live_encoding import drawn_parts
+
+    spec, dataset, scene, sizes, frames, source = setup("layers=4,2")
+    update = changes(snapshot_of([record(0)], weights=weights_for(sizes), probe=probe_for(sizes)), {}, spec,
+                     drawn_parts(spec, dataset))
+    source.snapshot = snapshot_of([record(0)], weights=update["weights"], probe=update["probe"],
+                                  weights_encoded=update["weights_encoded"], grids_encoded=update["grids_encoded"])
+    frames.set_context(source, spec, dataset, build_scene(spec, dataset, discretize=True))
+    discretized = frames.next_message({})
+    assert discretized["weights"] is update["weights_encoded"][1]  # the same links whatever the grids show
+    assert discretized["grids"] is not update["grids_encoded"][1]
+    assert set(np.unique(decode(discretized["grids"]["output"], np.uint8))) <= {0, boundary.PALETTE_LEVELS - 1}
+    # Another network (a page run of a new spec before its job has published): nothing of the worker's.
+    other_spec, other_dataset, other_scene, *_ = setup("layers=3,2")
+    frames.set_context(source, other_spec, other_dataset, other_scene)
+    assert frames.context.parts.key != update["weights_encoded"][0]
+    other = frames.next_message({})
+    assert other["weights"]["links"] is None and other["grids"] is not update["grids_encoded"][1]
 
 
 def test_output_levels_for_classes_discretized_are_full_colours():

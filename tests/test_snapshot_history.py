@@ -1,4 +1,5 @@
-"""A snapshot's history reads the job's growing list in place (no copy per poll) and never changes after."""
+"""A snapshot's history reads the job's growing list in place (no copy per poll) and never changes after; a worker's
+arrays cross the pipe packed in one buffer."""
 
 import pickle
 
@@ -38,3 +39,23 @@ def test_a_jobs_snapshots_share_its_records_instead_of_copying_them():
     assert first.history[3] is second.history[3]  # the same record object: nothing copied
     assert [record["epoch"] for record in second.history] == [0, 1, 2, 3, 4, 5]
     job.stop()
+
+
+def test_packed_arrays_cross_a_pipe_as_one_buffer_and_are_made_read_only_when_first_read():
+    import pickle
+
+    import numpy as np
+
+    from playground.training.snapshot import PackedArrays
+
+    arrays = (np.arange(6, dtype=np.float32).reshape(2, 3), np.array([1.5, -2.0], dtype=np.float16),
+              np.zeros((0, 4), dtype=np.float32))
+    packed = pickle.loads(pickle.dumps(PackedArrays(arrays), protocol=5))
+    assert packed._arrays is None and len(packed) == 3  # nothing made until read
+    for got, expected in zip(packed, arrays, strict=True):
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+        assert not got.flags.writeable
+    assert packed[-1] is packed[2] and isinstance(packed[:-1], tuple) and len(packed[:-1]) == 2
+    # Its pickle is the buffer and the shapes: no array object inside.
+    assert b"numpy" not in pickle.dumps(packed, protocol=5)

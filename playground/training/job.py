@@ -41,7 +41,8 @@ class _State:
     probe: tuple[np.ndarray, ...] | None = None
     probe_epoch: int = -1
     test_outputs: np.ndarray | None = None  # the network's outputs on the test split, as of probe_epoch
-    probe_levels: object | None = None  # a worker's publisher makes them for the web process; never here
+    weights_encoded: tuple | None = None  # a worker's publisher makes them for the web process; never here
+    grids_encoded: tuple | None = None
     epochs_budget: int | None = None  # epochs left before pausing (Step); None = run freely
     pause_requested: bool = False
     stop_requested: bool = False

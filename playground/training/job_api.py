@@ -23,7 +23,7 @@ from playground.training.snapshot import History, Snapshot, Status
 # The state a job publishes under the names of the Snapshot's fields (with epochs_per_second, which each kind of
 # job has its own way of knowing).
 PUBLISHED = ("status", "message", "history", "learning_rate", "epoch_limit", "weights", "weights_epoch", "probe",
-             "probe_epoch", "test_outputs", "warning", "probe_levels")
+             "probe_epoch", "test_outputs", "warning", "weights_encoded", "grids_encoded")
 
 
 def checked_dataset(spec: RunSpec, dataset: Dataset | None) -> Dataset:

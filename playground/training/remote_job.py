@@ -27,7 +27,7 @@ class RemoteJob(JobApi):
         self._state = {"status": Status.IDLE, "message": "", "history": [], "learning_rate": spec.learning_rate,
                        "epoch_limit": spec.epochs, "warning": "", "epochs_per_second": 0.0, "weights": None,
                        "weights_epoch": -1, "probe": None, "probe_epoch": -1, "test_outputs": None,
-                       "probe_levels": None}
+                       "weights_encoded": None, "grids_encoded": None}
         # The history's columns for the live views, and how many are filled (History.columns).
         self._columns: tuple[np.ndarray | None, int] = (np.empty((5, 0), dtype=np.float32), 0)
 
@@ -135,22 +135,14 @@ class RemoteJob(JobApi):
                     self._keep_columns_locked(update.get("history_columns"), len(value))
                 elif name == "history_columns":
                     pass  # with its records
-                elif name == "probe":
-                    # Kept in half precision as it came: the live views use the worker's levels of it, and a
-                    # copy in float32 per probe (20 a second) was a third of this method's time.
-                    state["probe"] = tuple(_frozen(layer) for layer in value)
-                    state["probe_levels"] = update.get("probe_levels")  # None from a worker that made none
-                elif name == "probe_levels":
-                    pass  # with its probe
                 elif name == "status":
                     # A failed worker's or a closed job's end stays; a status from before the worker took the
                     # page's last control (Play right after a pause) would undo what the page just set.
                     if not state["status"].is_over and update.get("calls", 0) >= self._calls:
                         state["status"] = Status(value)
-                elif name in ("weights", "test_outputs"):
-                    state[name] = (tuple(_frozen(array) for array in value) if name == "weights"
-                                   else _frozen(value))
-                elif name not in ("id", "calls"):
+                elif name == "test_outputs":
+                    state[name] = _frozen(value)
+                elif name not in ("id", "calls"):  # weights and probe: PackedArrays, read-only, kept as they came
                     state[name] = value
             self._condition.notify_all()
 

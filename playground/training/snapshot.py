@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -77,6 +78,53 @@ class History(Sequence):
         return f"History({list(self)!r})"
 
 
+class PackedArrays(Sequence):
+    """A few arrays in one bytes buffer, as a training worker sends its weights and probes: unpickled as one bytes
+    object and a small tuple, and made into read-only arrays only when first read. On a page drawn by the live
+    channel the web process sends the worker's encodings of them and rarely reads them at all; unpickling each
+    array (11 an update) was a quarter of its work per message. Slices are tuples, as for ``History``."""
+
+    __slots__ = ("_buffer", "_layout", "_arrays")
+
+    def __init__(self, arrays: Sequence[np.ndarray]):
+        arrays = [np.asarray(array) for array in arrays]
+        self._buffer = b"".join(array.tobytes() for array in arrays)
+        self._layout = tuple((array.dtype.str, array.shape) for array in arrays)
+        self._arrays = None
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The arrays (views of the buffer, read-only), made once; two threads may both make them, alike."""
+        if self._arrays is None:
+            arrays, offset = [], 0
+            for dtype, shape in self._layout:
+                dtype, count = np.dtype(dtype), math.prod(shape)
+                arrays.append(np.frombuffer(self._buffer, dtype, count, offset).reshape(shape))
+                offset += count * dtype.itemsize
+            self._arrays = tuple(arrays)
+        return self._arrays
+
+    def __len__(self) -> int:
+        return len(self._layout)
+
+    def __getitem__(self, index):
+        return self.arrays()[index]
+
+    def __iter__(self):
+        return iter(self.arrays())
+
+    def __reduce__(self):
+        return _unpacked, (self._buffer, self._layout)
+
+    def __repr__(self) -> str:
+        return f"PackedArrays({list(self.arrays())!r})"
+
+
+def _unpacked(buffer: bytes, layout: tuple) -> PackedArrays:
+    packed = PackedArrays.__new__(PackedArrays)
+    packed._buffer, packed._layout, packed._arrays = buffer, layout, None
+    return packed
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """A consistent copy of a job's state at one moment."""
@@ -88,19 +136,21 @@ class Snapshot:
     metric: str  # "accuracy" or "r2"
     learning_rate: float
     epoch_limit: int
-    weights: tuple[np.ndarray, ...] | None  # Dense kernels and biases in layer order, as of weights_epoch
+    # Dense kernels and biases in layer order, as of weights_epoch (a tuple, or from a worker PackedArrays)
+    weights: Sequence[np.ndarray] | None
     weights_epoch: int
-    # Each Dense layer's output on the probe inputs, as of probe_epoch (from a training worker: in half precision,
-    # the hidden layers' at the thumbnail cells only).
-    probe: tuple[np.ndarray, ...] | None
+    # Each Dense layer's output on the probe inputs, as of probe_epoch (from a training worker: PackedArrays in
+    # half precision, the hidden layers' at the thumbnail cells only).
+    probe: Sequence[np.ndarray] | None
     probe_epoch: int
     epochs_per_second: float
     job_id: str = ""
     test_outputs: np.ndarray | None = None  # the network's outputs on the test split, as of probe_epoch
     warning: str = ""  # a sentence when the loss bounces or stays far above its best (learning rate too high)
-    # The probe as the live views' palette levels (``live_encoding.ProbeLevels``), when a training worker made
-    # them with it; None for a job training in this process.
-    probe_levels: object | None = None
+    # The live views' encodings of the weights and the probe that a training worker made with them, for the
+    # network it trains (``live_encoding.worker_encodings``): (key, JsonDict); None for a job in this process.
+    weights_encoded: tuple | None = None
+    grids_encoded: tuple | None = None
 
     @property
     def last(self) -> dict[str, float] | None:

@@ -7,8 +7,9 @@ Messages from the web process (tuples, over a duplex pipe):
 ``("request", request_id, job_id, "model_file")``, ``("drop", job_id)`` and ``("exit",)``.
 To the web process: ``("updates", [update, ...])`` every ``publish_interval`` seconds (``PUBLISH_INTERVALS``), one update (a dict)
 per job whose state changed, holding only what changed (new history records with their float32 columns, weights,
-probes as float16 with their palette levels: what the live views send, made here rather than in the web process), and
-``("reply", request_id, value, error)``. When the pipe closes (the web process ended) the worker exits.
+probes in half precision, both as ``PackedArrays``, with the live channel's encodings of them for the job's own
+network: what the live views send, made here rather than in the web process), and ``("reply", request_id, value,
+error)``. When the pipe closes (the web process ended) the worker exits.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ import numpy as np
 
 from playground.spec import RunSpec
 from playground.training.pipe_frames import write_message
+from playground.training.snapshot import PackedArrays
 from playground.views.boundary import thumbnail_rows
-from playground.views.live_encoding import history_columns, probe_levels
+from playground.views.live_encoding import DrawnParts, drawn_parts, history_columns
 
 # Seconds between two batches of updates: 1/30 for a worker with a run or three (the live channel sends a message
 # per batch, up to 30 a second), 0.01 more per running job, at most 0.1 (a busy worker's runs change less often
@@ -90,6 +92,7 @@ class Worker:
         self.jobs: dict = {}
         self._sent: dict[str, dict] = {}  # what the web process has of each job
         self._calls: dict[str, int] = {}  # the number of the last control each job took
+        self._parts: dict[str, DrawnParts | None] = {}  # what a page of each job draws (made at the first update)
         self._lock = threading.Lock()  # jobs and _sent
         self._send_lock = threading.Lock()
         self._closed = threading.Event()
@@ -143,6 +146,7 @@ class Worker:
                 job = self.jobs.pop(message[1], None)
                 self._sent.pop(message[1], None)
                 self._calls.pop(message[1], None)
+                self._parts.pop(message[1], None)
             if job is not None:
                 job.close()
 
@@ -258,11 +262,22 @@ class Worker:
                 # worker has taken a new one, send the status again, numbered, even if it did not change.
                 sent.pop("status", None)
                 sent["calls"] = calls
-            update = changes(job.snapshot(), sent, job.spec)  # after reading `calls`: it reflects at least those
+            # After reading `calls`: the snapshot reflects at least those.
+            update = changes(job.snapshot(), sent, job.spec, self._drawn_parts(job_id, job))
             if update:
                 update["id"], update["calls"] = job_id, calls
                 updates.append(update)
         return updates
+
+
+    def _drawn_parts(self, job_id: str, job) -> DrawnParts | None:
+        if job_id not in self._parts:
+            try:
+                self._parts[job_id] = drawn_parts(job.spec, job.dataset)
+            except Exception:  # noqa: BLE001 - the web process then encodes the views itself
+                _LOG.exception("worker %d: no live encodings for job %s", self.index, job_id)
+                self._parts[job_id] = None
+        return self._parts[job_id]
 
 
 def turn_slice(running: int, longest: float) -> float:
@@ -277,9 +292,11 @@ def publish_interval(running: int) -> float:
 PLAIN_FIELDS = ("status", "message", "learning_rate", "epoch_limit", "warning", "epochs_per_second")
 
 
-def changes(snapshot, sent: dict, spec: RunSpec | None = None) -> dict:
+def changes(snapshot, sent: dict, spec: RunSpec | None = None, parts: DrawnParts | None = None) -> dict:
     """What of ``snapshot`` the web process does not have yet (``sent`` remembers what it has); with the job's
-    ``spec``, new records come with their ``history_columns`` and a new probe with its ``probe_levels``."""
+    ``spec``, new records come with their ``history_columns``; with its ``parts``, new weights and probes come with
+    the live channel's encodings of them (``weights_encoded``, ``grids_encoded``: (parts' key, JsonDict)), else
+    with None there."""
     update = {}
     for name in PLAIN_FIELDS:
         value = getattr(snapshot, name)
@@ -293,19 +310,19 @@ def changes(snapshot, sent: dict, spec: RunSpec | None = None) -> dict:
             update["history_columns"] = history_columns(records, spec.metric)
     if snapshot.weights is not None and sent.get("weights") is not snapshot.weights:
         sent["weights"] = snapshot.weights
-        update["weights"], update["weights_epoch"] = snapshot.weights, snapshot.weights_epoch
+        update["weights"], update["weights_epoch"] = PackedArrays(snapshot.weights), snapshot.weights_epoch
+        update["weights_encoded"] = None if parts is None else (
+            parts.key, parts.weights_part(snapshot.weights, snapshot.weights_epoch))
     if snapshot.probe is not None and sent.get("probe") is not snapshot.probe:
         sent["probe"] = snapshot.probe
         # Pictures only: half precision, and of the hidden layers only the neurons' thumbnail cells (the web
         # process draws nothing else of them; a 100x100 grid per neuron was most of the bytes through the pipe).
         *hidden, output = snapshot.probe
-        update["probe"] = probe = (*(np.asarray(thumbnail_rows(layer), dtype=np.float16) for layer in hidden),
-                                   np.asarray(output, dtype=np.float16))
-        if spec is not None:
-            # The live views' palette levels, made here from what the web process gets (its fallback pictures
-            # are of the same numbers): its live channel then only picks and sends them.
-            update["probe_levels"] = probe_levels(probe, spec.problem, spec.activations)
-        update["probe_epoch"] = snapshot.probe_epoch
+        probe = PackedArrays((*(np.asarray(thumbnail_rows(layer), dtype=np.float16) for layer in hidden),
+                              np.asarray(output, dtype=np.float16)))
+        update["probe"], update["probe_epoch"] = probe, snapshot.probe_epoch
+        # Encoded from the numbers the web process gets: its own pictures of them (the fallback's) are alike.
+        update["grids_encoded"] = None if parts is None else (parts.key, parts.grids_part(probe, snapshot.probe_epoch))
     if snapshot.test_outputs is not None and sent.get("test_outputs") is not snapshot.test_outputs:
         sent["test_outputs"] = snapshot.test_outputs
         update["test_outputs"] = snapshot.test_outputs

@@ -129,7 +129,7 @@ class LiveDiagram:
         size = self.thumbnail_pixels
         blocks = []
         for layer, flat in self._samples:  # flat: (drawn units, size²) indices into the layer's thumbnail rows
-            # In single precision (a worker's probe is in half), as ``live_encoding.probe_levels`` scales it.
+            # In single precision (a worker's probe is in half), as ``live_encoding.neuron_levels`` scales it.
             block = thumbnail_rows(hidden_probe[layer - 1]).ravel()[flat].astype(np.float32, copy=False)
             activation = activations[layer - 1] if activations and layer - 1 < len(activations) else None
             if activation not in BOUNDED_ACTIVATIONS:  # each neuron on the whole scale (boundary.neuron_scales)

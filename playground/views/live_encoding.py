@@ -13,6 +13,7 @@ in the others.
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,9 +28,11 @@ from playground.views.boundary import (
     levels_into,
     neuron_scales,
     thumbnail_rows,
+    to_colour_range,
+    undecided_output,
 )
-from playground.views.live_scene import link_blocks
-from playground.views.network_layout import NetworkLayout
+from playground.views.live_scene import GRID_RESOLUTION, hidden_samples, layout_of, link_blocks
+from playground.views.network_layout import NetworkLayout, weights_fit
 
 
 def b64(array: np.ndarray, dtype: str) -> str:
@@ -51,6 +54,16 @@ class JsonDict(dict):
             pieces += (',"' if pieces else '{"', key, '":')
             pieces += ('"', value, '"') if isinstance(value, str) else ("null" if value is None else str(int(value)),)
         self.json = "".join((*pieces, "}")) if pieces else "{}"
+
+    def __reduce__(self):  # a training worker's encodings travel with their text, made there
+        return _premade_json, (dict(self), self.json)
+
+
+def _premade_json(fields: dict, text: str) -> JsonDict:
+    made = JsonDict.__new__(JsonDict)
+    dict.update(made, fields)
+    made.json = text
+    return made
 
 
 HISTORY_KEYS = ("epoch", "loss", "test_loss")  # then the metric and the test metric
@@ -159,48 +172,12 @@ def neuron_levels(hidden_probe: Sequence[np.ndarray], tiles: NeuronTiles) -> np.
     rows = [thumbnail_rows(layer).ravel() for layer in hidden_probe]
     if [len(layer) for layer in rows] != tiles.layer_lengths:
         return None
-    # A new array in single precision (a worker's probe is in half), scaled and levelled in place, as
-    # ``probe_levels`` does.
+    # A new array in single precision (a worker's probe is in half), scaled and levelled in place.
     block = np.concatenate(rows)[tiles.cells].astype(np.float32, copy=False)
     for tile_rows, activation in tiles.scaled:
         block[tile_rows] /= neuron_scales(block[tile_rows].T, activation)[:, None]
     half = (PALETTE_LEVELS - 1) / 2
     return levels_into(block, half, half + 0.5)
-
-
-@dataclass(frozen=True)
-class ProbeLevels:
-    """A probe as the live views' palette levels, made where the probe is made (a training worker: the web
-    process then only picks and sends them, at up to 20 probes a second per page): the output as
-    ``output_levels`` gives it (not discretized), and every hidden neuron's thumbnail as ``neuron_levels`` gives
-    a drawn neuron's, in the layout ``NeuronTiles.cells`` indexes (each layer's ``thumbnail_rows`` raveled, the
-    layers one after the other)."""
-
-    output: np.ndarray
-    hidden: np.ndarray
-    hidden_lengths: tuple[int, ...]  # each hidden layer's part of ``hidden``
-
-
-def probe_levels(probe: Sequence[np.ndarray], problem: str, activations: Sequence[str]) -> ProbeLevels:
-    """The levels of a probe (hidden layers as full grids or as their ``thumbnail_rows``, then the output)."""
-    *hidden, output = probe
-    rows = []
-    for index, layer in enumerate(hidden):
-        values = np.array(thumbnail_rows(layer), dtype=np.float32)  # a copy, scaled and levelled in place
-        activation = activations[index] if index < len(activations) else None
-        if activation not in BOUNDED_ACTIVATIONS:
-            values /= neuron_scales(values, activation)[None, :]
-        rows.append(values.ravel())
-    half = (PALETTE_LEVELS - 1) / 2
-    levels = levels_into(np.concatenate(rows), half, half + 0.5) if rows else np.empty(0, dtype=np.uint8)
-    return ProbeLevels(output_levels(output, problem), levels, tuple(len(layer) for layer in rows))
-
-
-def picked_neuron_levels(levels: ProbeLevels, tiles: NeuronTiles) -> np.ndarray | None:
-    """``neuron_levels`` from a probe's levels: the drawn neurons' rows; None when they are another network's."""
-    if list(levels.hidden_lengths) != tiles.layer_lengths:
-        return None
-    return levels.hidden[tiles.cells]
 
 
 TRAILING_NAN = np.full(1, np.nan, dtype=np.float32)
@@ -221,3 +198,64 @@ def weight_indices(layout: NetworkLayout, layer_sizes: Sequence[int]) -> tuple[n
     biases = np.array([starts[2 * node.layer - 1] + node.unit if node.layer else starts[-1]
                        for node in layout.nodes])
     return links, biases
+
+
+# ---- what of a network the live views draw ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class DrawnParts:
+    """What of one network the live views draw: each drawn link's weight and each node's bias in ``flat_weights``
+    (layout order), and the drawn hidden neurons' thumbnails. Its ``key`` is the same for two networks only when
+    all of that is: a training worker encodes its job's weights and probes for the page's live channel (with its
+    job's parts), and the page sends them when its own parts have the same key, instead of encoding them again
+    (in the web process, whose time a class of 30 pages shares)."""
+
+    layer_sizes: tuple[int, ...]
+    problem: str
+    link_index: np.ndarray
+    bias_index: np.ndarray
+    tiles: NeuronTiles | None  # None without hidden nodes
+    key: str
+
+    @classmethod
+    def of(cls, layout: NetworkLayout, layer_sizes: Sequence[int], activations: Sequence[str],
+           problem: str) -> DrawnParts:
+        link_index, bias_index = weight_indices(layout, layer_sizes)
+        samples = hidden_samples(layout)
+        tiles = NeuronTiles.of(samples, layer_sizes, activations) if samples else None
+        digest = hashlib.blake2b(digest_size=12)
+        for array in (link_index, bias_index, tiles.cells if tiles else np.empty(0)):
+            digest.update(np.ascontiguousarray(array, dtype=np.int64).tobytes() + b"|")
+        digest.update(repr((tuple(layer_sizes), problem, tiles and (tiles.layer_lengths, tiles.scaled))).encode())
+        return cls(tuple(layer_sizes), problem, link_index, bias_index, tiles, digest.hexdigest())
+
+    def weights_part(self, weights: Sequence[np.ndarray] | None, epoch: int) -> JsonDict:
+        """The drawn links' weights and the nodes' biases (None when ``weights`` are another network's)."""
+        if weights is None or not weights_fit(self.layer_sizes, weights):
+            links = biases = None
+        else:
+            flat = flat_weights(weights)
+            links, biases = b64(flat[self.link_index], "<f4"), b64(flat[self.bias_index], "<f4")
+        return JsonDict({"epoch": epoch, "links": links, "biases": biases})
+
+    def grids_part(self, probe: Sequence[np.ndarray] | None, epoch: int, *, drawable: bool = True,
+                   discretize: bool = False, colour_reference: np.ndarray | None = None) -> JsonDict:
+        """The output's levels (``output_levels``; an undecided output without a probe of this network; none
+        when the page has no plane to draw) and the drawn neurons' (``neuron_levels``). A training worker makes
+        them with the options' defaults, which is what a page shows unless discretized or on a table's range."""
+        fits = probe is not None and len(probe) == len(self.layer_sizes) - 1 and len(probe[-1]) == GRID_RESOLUTION ** 2
+        fields: dict = {"epoch": epoch, "output": None, "neurons": None}
+        if drawable:
+            output = probe[-1] if fits else undecided_output(self.problem, self.layer_sizes[-1], GRID_RESOLUTION)
+            if fits and colour_reference is not None:
+                output = to_colour_range(output, colour_reference)
+            fields["output"] = b64(output_levels(output, self.problem, discretize=discretize), "u1")
+        neurons = neuron_levels(probe[:-1], self.tiles) if fits and self.tiles else None
+        if neurons is not None:
+            fields["neurons"] = b64(neurons, "u1")
+        return JsonDict(fields)
+
+
+def drawn_parts(spec, dataset) -> DrawnParts:
+    """The parts of a run's network that a page of it draws (``LiveFrames.set_context`` makes the same)."""
+    sizes = (dataset.input_count, *spec.layers, dataset.output_units)
+    return DrawnParts.of(layout_of(spec, dataset), sizes, spec.activations, spec.problem)

@@ -5,9 +5,10 @@ run's snapshot since a connection's last message (``LiveFrames.next_message``), 
 One ``LiveFrames`` per session. The page's script thread sets its context at each page run (``set_context``:
 one immutable object, replaced at once); the live channel calls ``next_message(cursor)`` when the context's job
 or the context itself changed (``watch``), up to 30 times a second per open page, and twice a second besides,
-so a message that finds nothing new costs a snapshot and a few comparisons, and what it encodes (weights, neuron
-and output grids) is encoded once per snapshot object (``is``), with its JSON text (``JsonDict``), and shared by
-every connection of the session.
+so a message that finds nothing new costs a snapshot and a few comparisons. The weights and the neuron and
+output grids it sends are the training worker's encodings of them when they are of the network the page draws
+(``DrawnParts.key``) as the worker draws them; otherwise they are encoded here, once per snapshot object (``is``),
+with their JSON text (``JsonDict``), and shared by every connection of the session.
 
 The encodings of the arrays: ``live_encoding``.
 """
@@ -23,23 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from playground.training.snapshot import Snapshot, Status
-from playground.views.boundary import to_colour_range, undecided_output
 from playground.views.curves import METRIC_LABELS
-from playground.views.live_encoding import (
-    HistoryColumns,
-    JsonDict,
-    NeuronTiles,
-    ProbeLevels,
-    added_columns,
-    b64,
-    flat_weights,
-    neuron_levels,
-    output_levels,
-    picked_neuron_levels,
-    weight_indices,
-)
-from playground.views.live_scene import GRID_RESOLUTION, hidden_samples
-from playground.views.network_layout import NetworkLayout, weights_fit
+from playground.views.live_encoding import DrawnParts, HistoryColumns, JsonDict, added_columns
+from playground.views.network_layout import NetworkLayout
 
 STATUS_TEXT = {
     Status.IDLE: "Ready: press Play to train, or Step for one epoch.",
@@ -119,11 +106,13 @@ class Context:
     drawable: bool = True  # the output view has a plane to draw
     training: bool = False  # the page shows the run as training (its Pause button)
     note_source: Callable[[Snapshot], str] | None = None
-    link_index: np.ndarray | None = None  # each drawn link's weight in ``flat_weights``, in layout order
-    bias_index: np.ndarray | None = None  # each node's bias there, in layout order (an input's: the NaN)
-    tiles: NeuronTiles | None = None  # the drawn hidden neurons' thumbnails (None without hidden nodes)
+    parts: DrawnParts | None = None  # what of the network the views draw
     changes: object | None = None  # what calls listeners when the snapshots change (the job: JobApi.add_listener)
 
+    @property
+    def default_grids(self) -> bool:
+        """Whether the grids are drawn as a training worker encodes them (``DrawnParts.grids_part``' defaults)."""
+        return self.drawable and not self.discretize and self.colour_reference is None
 
 
 class _Encoded:
@@ -166,16 +155,13 @@ class LiveFrames:
 
         layout = layout_of(spec, dataset)
         sizes = (dataset.input_count, *spec.layers, dataset.output_units)
-        link_index, bias_index = weight_indices(layout, sizes)
-        samples = hidden_samples(layout)
         reference = dataset.labels_train() if spec.problem == "regression" and not dataset.is_2d else None
         context = Context(
             snapshot_source=snapshot_source, scene_id=scene["scene_id"], layout=layout, layer_sizes=sizes,
             activations=tuple(spec.activations), problem=spec.problem, discretize=bool(scene.get("discretize")),
             output_units=dataset.output_units, colour_reference=reference,
             drawable=dataset.is_2d or plane is not None, training=training, note_source=note_source,
-            link_index=link_index, bias_index=bias_index,
-            tiles=NeuronTiles.of(samples, sizes, spec.activations) if samples else None, changes=changes)
+            parts=DrawnParts.of(layout, sizes, spec.activations, spec.problem), changes=changes)
         with self._watch_lock:
             old = self._context.changes if self._context is not None else None
             self._context = context
@@ -205,53 +191,26 @@ class LiveFrames:
             if changes is not None:
                 changes.remove_listener(listener)
 
-    # ---- encodings (cached per snapshot object) -------------------------------------------------------------
-    def _weights_message(self, context: Context, weights, epoch: int) -> JsonDict:
-        key = (context.layer_sizes, epoch)
+    # ---- encodings (a worker's, or made here once per snapshot object) ----------------------------------------
+    def _weights_message(self, context: Context, weights, epoch: int, encoded: tuple | None) -> JsonDict:
+        if encoded is not None and encoded[0] == context.parts.key:
+            return encoded[1]  # the training worker's, for this network
+        key = (context.parts.key, epoch)
         found = self._weights.get(weights, key)
         if found is None:
-            if weights is None or not weights_fit(context.layer_sizes, weights):
-                links = biases = None
-            else:
-                flat = flat_weights(weights)
-                links, biases = b64(flat[context.link_index], "<f4"), b64(flat[context.bias_index], "<f4")
-            found = self._weights.put(weights, key, JsonDict({"epoch": epoch, "links": links, "biases": biases}))
+            found = self._weights.put(weights, key, context.parts.weights_part(weights, epoch))
         return found
 
-    def _grids_message(self, context: Context, probe, levels: ProbeLevels | None, epoch: int) -> JsonDict:
-        key = (context.layer_sizes, context.problem, context.discretize, context.activations,
-               id(context.colour_reference), context.drawable, epoch)
+    def _grids_message(self, context: Context, probe, epoch: int, encoded: tuple | None) -> JsonDict:
+        if encoded is not None and encoded[0] == context.parts.key and context.default_grids:
+            return encoded[1]
+        key = (context.parts.key, context.discretize, id(context.colour_reference), context.drawable, epoch)
         found = self._grids.get(probe, key)
         if found is None:
-            message = self._encode_grids(context, probe, levels)
-            found = self._grids.put(probe, key, JsonDict({"epoch": epoch, **message}))
+            found = self._grids.put(probe, key, context.parts.grids_part(
+                probe, epoch, drawable=context.drawable, discretize=context.discretize,
+                colour_reference=context.colour_reference))
         return found
-
-    @staticmethod
-    def _encode_grids(context: Context, probe, levels: ProbeLevels | None) -> dict:
-        """The output's and the drawn neurons' levels: picked from the worker's ``levels`` when it made them
-        and they are what this view draws (not discretized, not on a table's range), else made here."""
-        cells = GRID_RESOLUTION * GRID_RESOLUTION
-        fits = probe is not None and len(probe) == len(context.layer_sizes) - 1 and len(probe[-1]) == cells
-        made = levels if fits and not context.discretize and context.colour_reference is None else None
-        message: dict = {"output": None, "neurons": None}
-        if context.drawable:
-            if made is not None:
-                output = made.output
-            else:
-                output = probe[-1] if fits else undecided_output(context.problem, context.output_units,
-                                                                 GRID_RESOLUTION)
-                if fits and context.colour_reference is not None:
-                    output = to_colour_range(output, context.colour_reference)
-                output = output_levels(output, context.problem, discretize=context.discretize)
-            message["output"] = b64(output, "u1")
-        neurons = None
-        if fits and context.tiles:
-            neurons = (picked_neuron_levels(levels, context.tiles) if levels is not None
-                       else neuron_levels(probe[:-1], context.tiles))
-        if neurons is not None:
-            message["neurons"] = b64(neurons, "u1")
-        return message
 
     def _note(self, context: Context, snapshot: Snapshot) -> str:
         """The server's load note for a running run, asked for at most once a second (it counts the server's
@@ -301,11 +260,12 @@ class LiveFrames:
             cursor["n"], cursor["last"] = len(history), history[-1].get("epoch") if history else None
         if snapshot.weights is not cursor.get("weights", False):
             cursor["weights"] = snapshot.weights
-            message["weights"] = self._weights_message(context, snapshot.weights, snapshot.weights_epoch)
+            message["weights"] = self._weights_message(context, snapshot.weights, snapshot.weights_epoch,
+                                                       snapshot.weights_encoded)
         if snapshot.probe is not cursor.get("probe", False):
             cursor["probe"] = snapshot.probe
-            message["grids"] = self._grids_message(context, snapshot.probe, snapshot.probe_levels,
-                                                   snapshot.probe_epoch)
+            message["grids"] = self._grids_message(context, snapshot.probe, snapshot.probe_epoch,
+                                                   snapshot.grids_encoded)
         if not message:
             return None
         message["scene_id"], message["job_id"] = context.scene_id, snapshot.job_id
