@@ -204,14 +204,20 @@ async def live_endpoint(websocket) -> None:
     wake = Wake(asyncio.get_running_loop())
     reader = asyncio.create_task(_read_requests(websocket, resync, wake))
     reader.add_done_callback(lambda _: wake.event.set())  # the browser closed the channel: end at once
+    # The messages go out from a task of their own: this coroutine runs under a dozen of the server's (uvicorn's
+    # protocol, Starlette and Streamlit's middleware, the route), and a task resumes every coroutine of its stack
+    # at each wake-up, two or three a message.
+    sender = asyncio.create_task(_send_messages(websocket, entry, cursor, resync, reader, wake))
     _open_channels += 1
     try:
-        await _send_messages(websocket, entry, cursor, resync, reader, wake)
+        await sender
     finally:
         _open_channels -= 1
+        sender.cancel()
         reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await reader
+        for task in (sender, reader):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
 
 class Wake:
