@@ -307,11 +307,9 @@ def test_the_channel_reading_a_run_counts_as_watching_it():
     snapshot the channel reads must count as a poll."""
     from playground.spec import RunSpec
     from playground.training.job import TrainingJob
-    from playground.ui.live import watched_snapshots
-
     job = TrainingJob(RunSpec(dataset="xor", seed=1))
     job.last_polled = 0.0
-    snapshot = watched_snapshots(job)()
+    snapshot = job.snapshot()  # what the page hands the channel (live.render_live_component)
     assert snapshot.epoch == 0 and job.last_polled > 0.0
 
 

@@ -59,3 +59,25 @@ def test_packed_arrays_cross_a_pipe_as_one_buffer_and_are_made_read_only_when_fi
     assert packed[-1] is packed[2] and isinstance(packed[:-1], tuple) and len(packed[:-1]) == 2
     # Its pickle is the buffer and the shapes: no array object inside.
     assert b"numpy" not in pickle.dumps(packed, protocol=5)
+
+
+def test_both_kinds_of_job_take_snapshots_of_every_field_and_nothing_else():
+    """``Snapshot.of`` skips the dataclass' __init__: the fields a job hands it must be exactly the Snapshot's."""
+    import dataclasses
+
+    from playground.data.points import grid_points
+    from playground.spec import RunSpec
+    from playground.training.job import TrainingJob
+    from playground.training.remote_job import RemoteJob
+    from playground.training.snapshot import Snapshot
+
+    spec = RunSpec.from_query("layers=2&seed=1").spec
+    local = TrainingJob(spec)
+    remote = RemoteJob(None, spec, local.dataset, grid_points(100), "remote")
+    names = {field.name for field in dataclasses.fields(Snapshot)}
+    for job in (local, remote):
+        snapshot = job.snapshot()
+        assert set(vars(snapshot)) == names
+        assert Snapshot(**vars(snapshot)) == snapshot
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            snapshot.epoch = 3

@@ -109,8 +109,8 @@ class JobApi:
             published = self._published_locked()
             # Read in place, not copied.
             published["history"] = history = History(published["history"], self._history_columns_locked())
-            return Snapshot(epoch=len(history) - 1 if history else 0, metric=self.spec.metric, job_id=self.id,
-                            **published)
+        published.update(epoch=len(history) - 1 if history else 0, metric=self.spec.metric, job_id=self.id)
+        return Snapshot.of(published)
 
     def wait_until(self, predicate, timeout: float = 30.0) -> bool:
         """Block until ``predicate(snapshot)`` holds or the timeout passes (for tests, CLI and notebooks)."""

@@ -11,6 +11,7 @@ from playground.spec import RunSpec
 from playground.training.job_api import PUBLISHED, JobApi
 from playground.training.snapshot import Status
 
+SNAPSHOT_STATE = (*PUBLISHED, "epochs_per_second")  # what of the mirror a snapshot copies
 WORKER_DIED = ("the training worker process stopped unexpectedly (killed, or out of memory); the server started "
                "a new one: press Reset to train again")
 
@@ -122,7 +123,7 @@ class RemoteJob(JobApi):
         return self.worker.pool.request(self.worker, self.id, "model_file")
 
     def _published_locked(self) -> dict:
-        return {name: self._state[name] for name in (*PUBLISHED, "epochs_per_second")}
+        return {name: self._state[name] for name in SNAPSHOT_STATE}
 
     # ---- from the worker ----------------------------------------------------------------------------------
     def _apply(self, update: dict) -> None:

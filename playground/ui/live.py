@@ -248,17 +248,6 @@ def edit_network() -> None:
             st.session_state[key] = max(1, min(MAX_UNITS, int(st.session_state[key]) + step))
 
 
-def watched_snapshots(job):
-    """The job's snapshots for the live channel, each read counting as the page watching the run: with no
-    fragment re-running, the registry would otherwise pause it as unwatched after 15 s."""
-
-    def snapshot():
-        job.touch()
-        return job.snapshot()
-
-    return snapshot
-
-
 def render_live_component(controller: PlaygroundController, snapshot: Snapshot, dataset: Dataset,
                           ticket: live_channel.Ticket, *, running: bool, presenting: bool,
                           editable: bool = True) -> None:
@@ -271,7 +260,9 @@ def render_live_component(controller: PlaygroundController, snapshot: Snapshot, 
     source = frames()
     job = controller.job()
     plane = None if dataset.is_2d else controller.plane()
-    source.set_context(watched_snapshots(job), controller.spec, dataset, scene, plane=plane, training=running,
+    # Each snapshot the channel takes counts as the page watching the run (JobApi.snapshot touches the job): with
+    # no fragment re-running, the registry would otherwise pause it as unwatched after 15 s.
+    source.set_context(job.snapshot, controller.spec, dataset, scene, plane=plane, training=running,
                        note_source=controller.load_note, changes=job)
     with st.container():  # a block without a key, as the fragment's: the page's grid places what it holds
         failed = live_component.render(scene, source.next_message({}), ticket, on_spec_change=edit_network)
