@@ -65,6 +65,7 @@ class JobApi:
 
     def __init__(self, spec: RunSpec, dataset: Dataset, probe_inputs: np.ndarray | None, job_id: str | None):
         self.spec = spec
+        self.metric = spec.metric  # read at every snapshot
         self.id = job_id or uuid.uuid4().hex[:12]
         self.dataset = dataset
         self.probe_inputs = probe_inputs
@@ -109,7 +110,7 @@ class JobApi:
             published = self._published_locked()
             # Read in place, not copied.
             published["history"] = history = History(published["history"], self._history_columns_locked())
-        published.update(epoch=len(history) - 1 if history else 0, metric=self.spec.metric, job_id=self.id)
+        published.update(epoch=len(history) - 1 if history else 0, metric=self.metric, job_id=self.id)
         return Snapshot.of(published)
 
     def wait_until(self, predicate, timeout: float = 30.0) -> bool:

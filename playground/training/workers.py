@@ -124,8 +124,9 @@ class _Worker:
         if loop is None or loop.is_closed():
             return False
         self._frames = PipeFrames()
+        self._fd = self.connection.fileno()  # read at every batch
         try:
-            loop.call_soon_threadsafe(loop.add_reader, self.connection.fileno(), self._on_readable, loop)
+            loop.call_soon_threadsafe(loop.add_reader, self._fd, self._on_readable, loop)
         except RuntimeError:  # closed meanwhile
             return False
         return True
@@ -133,7 +134,7 @@ class _Worker:
     def _on_readable(self, loop: asyncio.AbstractEventLoop) -> None:
         """What the worker wrote: one read, which never blocks (the loop saw the pipe readable), and the messages
         it completes. A batch is one write, so one read most often takes it whole."""
-        fd = self.connection.fileno()
+        fd = self._fd
         try:
             data = os.read(fd, READ_BYTES)
         except (BlockingIOError, InterruptedError):

@@ -338,6 +338,7 @@ def pause_seconds(quiet: int, rate: float) -> float:
 
 
 _JSON = json.JSONEncoder(separators=(",", ":"), allow_nan=False)  # one for all: json.dumps makes one a call
+_KEYS: dict[str, str] = {}  # the JSON of each key of a JsonDict part, with its colon (a handful of names)
 
 
 def encode(message: dict) -> str:
@@ -349,7 +350,7 @@ def encode(message: dict) -> str:
     rest = _compact({key: value for key, value in message.items() if key not in written})
     pieces = ["{" if rest == "{}" else rest[:-1] + ","]
     for key, text in written.items():
-        pieces += (_JSON.encode(key), ":", text, ",")
+        pieces += (_KEYS.get(key) or _KEYS.setdefault(key, _JSON.encode(key) + ":"), text, ",")
     pieces[-1] = "}"  # in place of the last part's comma
     return "".join(pieces)  # the long texts copied once
 

@@ -246,18 +246,18 @@ class LiveFrames:
         if status != cursor.get("status"):
             cursor["status"] = message["status"] = status
         history = snapshot.history
-        known = cursor.get("n", 0)
+        count, known = len(history), cursor.get("n", 0)
         # A run's history only grows (a reset is another job): the last epoch sent tells a new run apart.
-        if known and (len(history) < known or history[known - 1].get("epoch") != cursor.get("last")):
+        if known and (count < known or history[known - 1].get("epoch") != cursor.get("last")):
             known = 0
             message["reset_history"] = True
-        if len(history) > known or message.get("full"):
+        if count > known or message.get("full"):
             if known == 0:  # the whole history: float32 columns (a long run's rows would be megabytes of JSON)
                 message["reset_history"] = True
                 message["history_columns"] = self._columns.encoded(snapshot.job_id, history, snapshot.metric)
             else:
                 message["history_added"] = added_columns(history, known, snapshot.metric)
-            cursor["n"], cursor["last"] = len(history), history[-1].get("epoch") if history else None
+            cursor["n"], cursor["last"] = count, history[count - 1].get("epoch") if count else None
         if snapshot.weights is not cursor.get("weights", False):
             cursor["weights"] = snapshot.weights
             message["weights"] = self._weights_message(context, snapshot.weights, snapshot.weights_epoch,
