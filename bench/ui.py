@@ -69,6 +69,10 @@ CHANNEL_SWITCH = "PLAYGROUND_LIVE_CHANNEL"
 VIEWPORT = {"width": 1366, "height": 768}
 SETTLE_MS = 500  # a student's pause between seeing the Play button and pressing it
 TRAINING_FROM_EPOCH = 20  # the window opens once the run shows this epoch
+# Seconds of training watched per server. The web process's CPU is read in ticks of 10 ms (/proc/<pid>/stat):
+# a live page costs about 2 a second, so 8 s (the window until 2026-12-03) read 16-18 of them, and one tick more
+# or less moved server_ms_per_update by 6 %; 20 s also holds four of the evaluation tab's refreshes, not 1 or 2.
+WINDOW_SECONDS = 20.0
 IDLE_SECONDS = 3.0  # the web process's CPU with the page open and idle, before the first Play
 
 def _wait_epoch(page, condition: str, timeout_ms: float = 120_000) -> None:
@@ -249,7 +253,7 @@ def _above_idle(window: dict, idle_percent: float | None) -> float | None:
     return round(10 * (window["server_cpu_percent"] - idle_percent) / window["updates_per_s"], 2)
 
 
-def measure(window_seconds: float = 8.0) -> dict:
+def measure(window_seconds: float = WINDOW_SECONDS) -> dict:
     load_start = os.getloadavg()
     with chromium() as browser:
         live = measure_channel_server(browser, window_seconds)
@@ -307,7 +311,7 @@ def measure(window_seconds: float = 8.0) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ui", description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON line")
-    parser.add_argument("--window", type=float, default=8.0, help="seconds of training to watch, per server")
+    parser.add_argument("--window", type=float, default=WINDOW_SECONDS, help="seconds of training to watch, per server")
     args = parser.parse_args(argv)
     result = measure(args.window)
     if args.json:
