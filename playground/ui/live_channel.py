@@ -203,7 +203,7 @@ async def live_endpoint(websocket) -> None:
     resync = asyncio.Event()
     wake = Wake(asyncio.get_running_loop())
     reader = asyncio.create_task(_read_requests(websocket, resync, wake))
-    reader.add_done_callback(lambda _: wake.event.set())  # the browser closed the channel: end at once
+    reader.add_done_callback(lambda _: wake.set())  # the browser closed the channel: end at once
     # The messages go out from a task of their own: this coroutine runs under a dozen of the server's (uvicorn's
     # protocol, Starlette and Streamlit's middleware, the route), and a task resumes every coroutine of its stack
     # at each wake-up, two or three a message.
@@ -222,37 +222,55 @@ async def live_endpoint(websocket) -> None:
 
 class Wake:
     """What wakes a channel: its source's changes (``source.watch(wake)``: called from any thread), the
-    browser's requests, and a timeout. Armed before each read of the source, it schedules one wake-up at the
-    first change after that and ignores the rest (a run in this process changes at every epoch)."""
+    browser's requests and its leaving (``set``, on the loop), and a timeout. Armed before each read of the source,
+    it schedules one wake-up at the first change after that and ignores the rest (a run in this process changes
+    at every epoch). A bare future rather than an asyncio.Event: the Event's methods are Python code, about a
+    dozen calls a message."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.event = asyncio.Event()
         self._loop = loop
         self._thread = threading.get_ident()
         self._armed = True
+        self._woken = False  # a wake-up came since the last arm
+        self._waiter: asyncio.Future | None = None
 
     def arm(self) -> None:
-        self.event.clear()
+        self._woken = False
         self._armed = True
+
+    def set(self) -> None:
+        """Wake the channel now (on the loop)."""
+        self._woken = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def __call__(self) -> None:
         if not self._armed:
             return
         self._armed = False
         if threading.get_ident() == self._thread:
-            self.event.set()
+            self.set()
         else:
             with contextlib.suppress(RuntimeError):  # the server's loop has closed
-                self._loop.call_soon_threadsafe(self.event.set)
+                self._loop.call_soon_threadsafe(self.set)
 
     async def wait(self, timeout: float) -> None:
-        if self.event.is_set():
+        """Until a wake-up since the last arm (at once if one came already), or ``timeout`` seconds."""
+        if self._woken:
             return
-        timer = self._loop.call_later(timeout, self.event.set)
+        waiter = self._waiter = self._loop.create_future()
+        timer = self._loop.call_later(timeout, _wake_up, waiter)
         try:
-            await self.event.wait()
+            await waiter
         finally:
             timer.cancel()
+            self._waiter = None
+
+
+def _wake_up(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 async def _send_messages(websocket, entry: _Entry, cursor: dict, resync: asyncio.Event,
@@ -383,7 +401,7 @@ async def _read_requests(websocket, resync: asyncio.Event, wake: Wake) -> None:
         with contextlib.suppress(ValueError, AttributeError):
             if json.loads(text).get("resync"):
                 resync.set()
-                wake.event.set()
+                wake.set()
 
 
 async def _close(websocket, code: int) -> None:
