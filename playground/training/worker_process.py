@@ -93,7 +93,7 @@ class Worker:
         self._sent: dict[str, dict] = {}  # what the web process has of each job
         self._calls: dict[str, int] = {}  # the number of the last control each job took
         self._parts: dict[str, DrawnParts | None] = {}  # what a page of each job draws (made at the first update)
-        self._lock = threading.Lock()  # jobs and _sent
+        self._lock = threading.Lock()  # jobs, _sent and _parts
         self._send_lock = threading.Lock()
         self._closed = threading.Event()
 
@@ -269,15 +269,18 @@ class Worker:
                 updates.append(update)
         return updates
 
-
     def _drawn_parts(self, job_id: str, job) -> DrawnParts | None:
-        if job_id not in self._parts:
-            try:
-                self._parts[job_id] = drawn_parts(job.spec, job.dataset)
-            except Exception:  # noqa: BLE001 - the web process then encodes the views itself
-                _LOG.exception("worker %d: no live encodings for job %s", self.index, job_id)
-                self._parts[job_id] = None
-        return self._parts[job_id]
+        if job_id in self._parts:
+            return self._parts.get(job_id)  # None if dropped meanwhile
+        try:
+            parts = drawn_parts(job.spec, job.dataset)
+        except Exception:  # noqa: BLE001 - the web process then encodes the views itself
+            _LOG.exception("worker %d: no live encodings for job %s", self.index, job_id)
+            parts = None
+        with self._lock:
+            if job_id in self.jobs:  # not dropped meanwhile (its entry would stay)
+                self._parts[job_id] = parts
+        return parts
 
 
 def turn_slice(running: int, longest: float) -> float:
