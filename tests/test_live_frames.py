@@ -383,6 +383,14 @@ def test_the_encodings_a_worker_makes_are_those_made_here(query):
         assert sent[part] == made_here[part] and sent[part].json == made_here[part].json
     assert sent["grids"]["neurons"] is not None and sent["weights"]["links"] is not None
     assert encode(sent) == encode(made_here)
+    # And what the page makes of the run's own numbers (single precision, the hidden layers on the whole grid):
+    # the same weights, and grids within the half precision's rounding (a palette level or two).
+    source.snapshot = worker_snapshot
+    own = frames.next_message({})
+    assert sent["weights"] == own["weights"]
+    for part in ("output", "neurons"):
+        difference = decode(sent["grids"][part], np.uint8).astype(int) - decode(own["grids"][part], np.uint8)
+        assert np.abs(difference).max() <= 2
 
 
 def test_a_page_that_draws_otherwise_makes_its_own_encodings():

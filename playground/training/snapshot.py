@@ -148,14 +148,15 @@ class Snapshot:
     test_outputs: np.ndarray | None = None  # the network's outputs on the test split, as of probe_epoch
     warning: str = ""  # a sentence when the loss bounces or stays far above its best (learning rate too high)
     # The live views' encodings of the weights and the probe that a training worker made with them, for the
-    # network it trains (``live_encoding.worker_encodings``): (key, JsonDict); None for a job in this process.
+    # network it trains (``worker_process.changes``): (``DrawnParts.key``, JsonDict); None for a job in this
+    # process.
     weights_encoded: tuple | None = None
     grids_encoded: tuple | None = None
 
     @classmethod
     def of(cls, fields: dict) -> Snapshot:
         """The snapshot of ``fields``, which name every field (``JobApi.snapshot``), made without the dataclass'
-        ``__init__``: a frozen dataclass sets each of its 20 fields through ``object.__setattr__``, and the live
+        ``__init__``: a frozen dataclass sets each of its 17 fields through ``object.__setattr__``, and the live
         channel takes a snapshot at each of its messages (30 a second per page)."""
         snapshot = object.__new__(cls)
         snapshot.__dict__.update(fields)
