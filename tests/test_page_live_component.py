@@ -101,3 +101,14 @@ def test_a_failed_channel_or_none_gives_the_fragments_views(channel):
 def test_without_a_channel_the_page_refreshes_its_fragment():
     app = open_page()
     assert component_data(app) is None and fragment_views(app)
+
+
+def test_each_snapshot_the_channel_takes_counts_as_the_page_watching_its_run(channel):
+    """With no fragment re-running, the registry pauses a run nobody polls for 15 s: the source the page hands
+    the channel must touch the page's job at each snapshot."""
+    app = open_page()
+    context = app.session_state[FRAMES].context
+    job = context.changes  # the page's job, whose changes wake the channel
+    job.last_polled = 0.0
+    snapshot = context.snapshot_source()
+    assert snapshot.job_id == job.id and job.last_polled > 0.0
