@@ -17,7 +17,8 @@ import websockets
 from starlette.applications import Starlette
 
 from playground.ui import live_channel
-from playground.ui.live_channel import CLOSE_ENDED, CLOSE_UNKNOWN, browser_hash, encode, issue_ticket
+from playground.ui.live_channel import CLOSE_ENDED, CLOSE_UNKNOWN, browser_hash, issue_ticket
+from playground.views.live_encoding import encode
 
 XSRF = "2|abc|def|123"  # a browser's _streamlit_xsrf cookie
 

@@ -23,9 +23,8 @@ from playground.data.points import grid_points
 from playground.data.sources import load_data
 from playground.spec import RunSpec
 from playground.training.snapshot import Snapshot, Status
-from playground.ui.live_channel import encode
 from playground.views import boundary
-from playground.views.live_encoding import output_levels
+from playground.views.live_encoding import encode, output_levels
 from playground.views.live_frames import LiveFrames, status_block
 from playground.views.live_scene import (
     PAGE_SIZES,

@@ -33,7 +33,7 @@ from typing import Protocol
 
 from streamlit.runtime import Runtime
 
-from playground.views.live_encoding import JsonDict
+from playground.views.live_encoding import encode
 
 ROUTE_PATH = "/_playground/live"
 CLOSE_UNKNOWN = 4401
@@ -353,41 +353,6 @@ def pause_seconds(quiet: int, rate: float) -> float:
     it has news; after a second without (a paused or idle run), ten polls a second at most."""
     pause = 1.0 / rate
     return max(pause, IDLE_PAUSE_SECONDS) if quiet * pause >= 1.0 else pause
-
-
-_JSON = json.JSONEncoder(separators=(",", ":"), allow_nan=False)  # one for all: json.dumps makes one a call
-_KEYS: dict[str, str] = {}  # the JSON of each key of a JsonDict part, with its colon (a handful of names)
-
-
-def encode(message: dict) -> str:
-    """Compact JSON; a NaN or infinite number (a diverged loss) becomes null, which the browser can parse. The
-    parts that carry their JSON (``JsonDict``: the frames' arrays as base64) are written as they are, last."""
-    written = {key: value.json for key, value in message.items() if isinstance(value, JsonDict)}
-    if not written:
-        return _compact(message)
-    rest = _compact({key: value for key, value in message.items() if key not in written})
-    pieces = ["{" if rest == "{}" else rest[:-1] + ","]
-    for key, text in written.items():
-        pieces += (_KEYS.get(key) or _KEYS.setdefault(key, _JSON.encode(key) + ":"), text, ",")
-    pieces[-1] = "}"  # in place of the last part's comma
-    return "".join(pieces)  # the long texts copied once
-
-
-def _compact(message: dict) -> str:
-    try:
-        return _JSON.encode(message)
-    except ValueError:
-        return _JSON.encode(_finite(message))
-
-
-def _finite(value):
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
-    return value
 
 
 async def _read_requests(websocket, resync: asyncio.Event, wake: Wake) -> None:

@@ -1,5 +1,6 @@
-"""How the live views' arrays travel to the browser: base64 typed arrays, and their JSON text made once
-(``JsonDict``). ``live_frames`` decides what a message holds; this module encodes its parts.
+"""How the live views' arrays travel to the browser: base64 typed arrays, their JSON text made once
+(``JsonDict``), and a message's JSON (``encode``). ``live_frames`` decides what a message holds; this module
+encodes its parts.
 
 Arrays are base64 strings of little-endian typed arrays: float32 for the drawn links' weights (layout order) and
 the nodes' biases (layout order, NaN for inputs); uint8 levels for the grids, the indices into the scene's palette
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,7 +44,7 @@ def b64(array: np.ndarray, dtype: str) -> str:
 
 class JsonDict(dict):
     """A part of a message whose values are ints, None or base64 texts, and its compact JSON (as ``json.dumps``
-    writes it), made once: ``live_channel.encode`` sends the text as it is. json.dumps scans every character of
+    writes it), made once: ``encode`` writes the text as it is. json.dumps scans every character of
     a text for one to escape, and base64 has none: for a new probe's grids, that scan was a fifth of a message's
     cost."""
 
@@ -60,6 +62,42 @@ class JsonDict(dict):
         # A training worker's encodings cross the pipe once, as fields: the text (a join) is made again on the
         # other side rather than sent beside them (a probe's grids would cross twice: ~20 KB more a batch).
         return JsonDict, (dict(self),)
+
+
+# ---- a message's JSON ------------------------------------------------------------------------------------------
+_JSON = json.JSONEncoder(separators=(",", ":"), allow_nan=False)  # one for all: json.dumps makes one a call
+_KEYS: dict[str, str] = {}  # the JSON of each key of a JsonDict part, with its colon (a handful of names)
+
+
+def encode(message: dict) -> str:
+    """Compact JSON; a NaN or infinite number (a diverged loss) becomes null, which the browser can parse. The
+    parts that carry their JSON (``JsonDict``: the frames' arrays as base64) are written as they are, last."""
+    written = {key: value.json for key, value in message.items() if isinstance(value, JsonDict)}
+    if not written:
+        return _compact(message)
+    rest = _compact({key: value for key, value in message.items() if key not in written})
+    pieces = ["{" if rest == "{}" else rest[:-1] + ","]
+    for key, text in written.items():
+        pieces += (_KEYS.get(key) or _KEYS.setdefault(key, _JSON.encode(key) + ":"), text, ",")
+    pieces[-1] = "}"  # in place of the last part's comma
+    return "".join(pieces)  # the long texts copied once
+
+
+def _compact(message: dict) -> str:
+    try:
+        return _JSON.encode(message)
+    except ValueError:
+        return _JSON.encode(_finite(message))
+
+
+def _finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 HISTORY_KEYS = ("epoch", "loss", "test_loss")  # then the metric and the test metric
