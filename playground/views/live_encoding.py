@@ -290,6 +290,7 @@ class DrawnParts:
 
 
 def drawn_parts(spec, dataset) -> DrawnParts:
-    """The parts of a run's network that a page of it draws (``LiveFrames.set_context`` makes the same)."""
+    """The parts of a run's network that a page of it draws (a page's ``LiveFrames.set_context`` and its training
+    worker both make them here)."""
     sizes = (dataset.input_count, *spec.layers, dataset.output_units)
     return DrawnParts.of(layout_of(spec, dataset), sizes, spec.activations, spec.problem)

@@ -25,8 +25,7 @@ import numpy as np
 
 from playground.training.snapshot import Snapshot, Status
 from playground.views.curves import METRIC_LABELS
-from playground.views.live_encoding import DrawnParts, HistoryColumns, JsonDict, added_columns
-from playground.views.network_layout import NetworkLayout
+from playground.views.live_encoding import DrawnParts, HistoryColumns, JsonDict, added_columns, drawn_parts
 
 STATUS_TEXT = {
     Status.IDLE: "Ready: press Play to train, or Step for one epoch.",
@@ -96,17 +95,12 @@ class Context:
 
     snapshot_source: Callable[[], Snapshot | None]
     scene_id: str
-    layout: NetworkLayout
-    layer_sizes: tuple[int, ...]
-    activations: tuple[str, ...]  # the hidden layers'
-    problem: str
+    parts: DrawnParts  # what of the network the views draw (its layer sizes, links, neurons and problem)
     discretize: bool = False
-    output_units: int = 1
     colour_reference: np.ndarray | None = None  # a table's regression targets: the output is drawn on their range
     drawable: bool = True  # the output view has a plane to draw
     training: bool = False  # the page shows the run as training (its Pause button)
     note_source: Callable[[Snapshot], str] | None = None
-    parts: DrawnParts | None = None  # what of the network the views draw
     changes: object | None = None  # what calls listeners when the snapshots change (the job: JobApi.add_listener)
 
     @property
@@ -151,17 +145,12 @@ class LiveFrames:
         """The page's run: the source of snapshots, the spec and data it draws, and its scene (``build_scene``,
         whose ``scene_id`` and discretize option the frames follow). ``changes``: the job whose snapshots these
         are, which tells the watchers when they change (without it, watchers hear of new contexts only)."""
-        from playground.views.live_scene import layout_of
-
-        layout = layout_of(spec, dataset)
-        sizes = (dataset.input_count, *spec.layers, dataset.output_units)
         reference = dataset.labels_train() if spec.problem == "regression" and not dataset.is_2d else None
         context = Context(
-            snapshot_source=snapshot_source, scene_id=scene["scene_id"], layout=layout, layer_sizes=sizes,
-            activations=tuple(spec.activations), problem=spec.problem, discretize=bool(scene.get("discretize")),
-            output_units=dataset.output_units, colour_reference=reference,
+            snapshot_source=snapshot_source, scene_id=scene["scene_id"], parts=drawn_parts(spec, dataset),
+            discretize=bool(scene.get("discretize")), colour_reference=reference,
             drawable=dataset.is_2d or plane is not None, training=training, note_source=note_source,
-            parts=DrawnParts.of(layout, sizes, spec.activations, spec.problem), changes=changes)
+            changes=changes)
         with self._watch_lock:
             old = self._context.changes if self._context is not None else None
             self._context = context
