@@ -102,6 +102,50 @@ def test_frames_arrive_over_the_channel_and_are_drawn_with_no_blank_view(page, a
     pause(page)
 
 
+# The epochs of the channel's messages as they arrive: each message's own and those of its earlier frames.
+CHANNEL_EPOCHS_JS = """(() => {
+  const Native = window.WebSocket;
+  window.__channelEpochs = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      if (!String(args[0]).includes('/_playground/live')) return;
+      this.addEventListener('message', event => {
+        const message = JSON.parse(event.data);
+        const epochs = [...(message.earlier || []), message].map(frame => frame.status?.epoch).filter(Boolean);
+        window.__channelEpochs.push(epochs);
+      });
+    }
+  };
+})();"""
+# The epoch counter's texts shown in animation frames, for a while.
+SHOWN_EPOCHS_JS = """(milliseconds) => new Promise(resolve => {
+  const shown = new Set(), end = performance.now() + milliseconds;
+  const check = () => {
+    shown.add(document.querySelector('.pg-epoch b')?.innerText || '');
+    if (performance.now() < end) requestAnimationFrame(check); else resolve([...shown]);
+  };
+  requestAnimationFrame(check);
+})"""
+
+
+def test_a_message_with_two_states_of_the_run_draws_both_one_after_the_other(page, app_url):
+    """A training worker sends two ticks' states in one batch and the channel both in one message (the earlier
+    as a frame of its own): the page draws each, so it shows more epochs than it gets messages."""
+    page.add_init_script(CHANNEL_EPOCHS_JS)
+    open_component(page, app_url)
+    play(page)
+    wait_for_epoch(page, "epoch >= 20", timeout=90_000)
+    received = page.evaluate("() => window.__channelEpochs.length")
+    shown = set(page.evaluate(SHOWN_EPOCHS_JS, 3000))
+    messages = page.evaluate("() => window.__channelEpochs")[received:]
+    pause(page)
+    paired = [epochs for epochs in messages if len(epochs) == 2]
+    assert len(paired) >= len(messages) // 2, f"{len(paired)} of {len(messages)} messages carry two states"
+    drawn = [epochs for epochs in paired[:-1] if set(epochs) <= shown]  # the last one may still be drawing
+    assert len(drawn) >= 0.8 * (len(paired) - 1), f"both states drawn for {len(drawn)} of {len(paired) - 1}"
+
+
 def test_pause_freezes_and_step_adds_exactly_one_epoch(page, app_url):
     open_component(page, app_url)
     play(page)

@@ -552,3 +552,47 @@ def test_watchers_hear_of_the_contexts_job_and_of_new_contexts():
     frames.unwatch(frames._watchers[0])
     assert frames._watchers == () and second._condition.listeners == ()
     second.close()
+
+
+class StagedJob:
+    """A job's listeners and its staged state (``RemoteJob.staged_snapshot``), as the frames read them."""
+
+    def __init__(self):
+        self.staged = None
+
+    def add_listener(self, listener):
+        pass
+
+    def remove_listener(self, listener):
+        pass
+
+    def staged_snapshot(self):
+        return self.staged
+
+
+def test_a_staged_state_between_the_cursor_and_the_current_one_goes_first_as_a_frame_of_its_own():
+    """A worker sends two ticks' states in one batch; the message carries the earlier one as a frame of its own
+    (``earlier``), with what is new up to it, and the rest after it: the page draws both."""
+    spec, dataset, scene, sizes, frames, source = setup()
+    job = StagedJob()
+    frames.set_context(source, spec, dataset, scene, training=True, changes=job)
+    weights, probe = weights_for(sizes), probe_for(sizes)
+    source.snapshot = snapshot_of([record(0), record(1)], weights, probe)
+    cursor = {}
+    assert "earlier" not in frames.next_message(cursor)  # a full message: nothing before it
+    staged_weights, new_probe = weights_for(sizes, seed=1), probe_for(sizes, seed=1)
+    job.staged = snapshot_of([record(epoch) for epoch in range(4)], staged_weights, probe)
+    source.snapshot = snapshot_of([record(epoch) for epoch in range(6)], staged_weights, new_probe)
+    message = json.loads(encode(frames.next_message(cursor)))
+    (earlier,) = message["earlier"]
+    assert [row[0] for row in history_of(earlier)] == [2, 3] and earlier["status"]["epoch"] == "3"
+    assert "weights" in earlier and "grids" not in earlier and earlier["scene_id"] == scene["scene_id"]
+    assert [row[0] for row in history_of(message)] == [4, 5] and message["status"]["epoch"] == "5"
+    assert "grids" in message and "weights" not in message  # the weights came with the earlier frame
+    # Sent once; a cursor already past it, or a staged state of no new epoch, gets none.
+    source.snapshot = snapshot_of([record(epoch) for epoch in range(8)], staged_weights, new_probe)
+    assert "earlier" not in frames.next_message(cursor)
+    job.staged = snapshot_of([record(epoch) for epoch in range(7)], staged_weights, new_probe)
+    source.snapshot = snapshot_of([record(epoch) for epoch in range(9)], staged_weights, new_probe)
+    assert "earlier" not in frames.next_message(cursor)
+    assert "earlier" not in frames.next_message({})  # a full message: the whole history at once

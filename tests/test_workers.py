@@ -8,6 +8,7 @@ import io
 import os
 import signal
 import threading
+import time
 import zipfile
 
 import numpy as np
@@ -327,3 +328,73 @@ def test_a_worker_process_starting_sets_up_no_pages(monkeypatch):
     assert called == []
     runpy.run_path(app, run_name="__main__")
     assert called == ["page config", "navigation", "run"]
+
+
+def test_a_runs_progress_waits_a_tick_and_goes_with_the_next_while_a_change_of_status_goes_at_once():
+    """While a few jobs run, every other batch carries the last tick's updates first (``staged``): one batch,
+    one wake-up of the web process and one channel message for two states of the run. A change of status (Play,
+    Pause, an end) never waits."""
+    from playground.training.worker_process import Worker, stageable
+
+    assert stageable([{"id": "a", "history": [{}]}, {"id": "b", "weights": ()}])
+    assert not stageable([]) and not stageable([{"id": "a", "history": [{}]}, {"id": "b", "status": "paused"}])
+    job = TrainingJob(RunSpec(dataset="circle", seed=5, epochs=100_000))
+    worker = Worker(connection=None, index=0, slice_seconds=0.05, trainer_capacity=None)
+    worker.jobs["j"], worker._sent["j"] = job, {}
+    batches = []
+    worker.send = batches.append
+    publisher = threading.Thread(target=worker._publish_forever, daemon=True)
+    publisher.start()
+    job.start()
+    try:
+        assert job.wait_until(lambda snapshot: snapshot.epoch >= 30, timeout=120)
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        job.stop()
+        job.join(30)
+        time.sleep(0.2)
+        worker._closed.set()
+        publisher.join(5)
+    updates = [batch[1] for batch in batches]
+    paired = [batch for batch in updates if len(batch) == 2]
+    assert len(paired) >= 10, f"{len(paired)} of {len(updates)} batches carry two ticks"
+    for batch in updates:
+        assert all(not update.get("staged") for update in batch[1:])  # the staged update comes first
+        for update in batch:
+            if update.get("staged"):
+                assert "status" not in update and "message" not in update
+    # The run's start and stop went out at once, each in a batch of its own tick, never staged.
+    statuses = [update["status"] for batch in updates for update in batch if "status" in update]
+    assert Status.RUNNING in statuses and statuses[-1] == Status.STOPPED
+    records = [record["epoch"] for batch in updates for update in batch for record in update.get("history", ())]
+    assert records == list(range(len(records)))  # every epoch once, in order
+
+
+def test_a_staged_update_leaves_the_state_it_made_for_the_live_channel_and_is_no_poll():
+    from playground.training.remote_job import RemoteJob
+    from playground.views.live_encoding import history_columns
+
+    spec = RunSpec.from_query("layers=2&seed=1").spec
+
+    def records(epochs):
+        return [{"epoch": epoch, "loss": 1.0, "test_loss": 1.0, "accuracy": 0.5, "test_accuracy": 0.5}
+                for epoch in epochs]
+
+    remote = RemoteJob(None, spec, TrainingJob(spec).dataset, None, "remote")
+    assert remote.staged_snapshot() is None
+    remote.last_polled = 0.0
+    first, second = records(range(3)), records(range(3, 5))
+    remote._apply({"id": "remote", "calls": 0, "history": first, "history_columns": history_columns(first, "accuracy"),
+                   "weights_epoch": 2, "staged": True})
+    remote._apply({"id": "remote", "calls": 0, "history": second,
+                   "history_columns": history_columns(second, "accuracy"), "weights_epoch": 4})
+    staged, current = remote.staged_snapshot(), remote.snapshot()
+    assert (staged.epoch, staged.weights_epoch, len(staged.history)) == (2, 2, 3)
+    assert (current.epoch, current.weights_epoch, len(current.history)) == (4, 4, 5)
+    np.testing.assert_array_equal(staged.history.columns(), current.history.columns()[:, :3])
+    assert remote.last_polled > 0  # the page's snapshot polled it; the staged one had not
+    remote.last_polled = 0.0
+    remote._apply({"id": "remote", "calls": 0, "history": records([5]), "staged": True})
+    assert remote.last_polled == 0.0

@@ -106,6 +106,10 @@ class JobApi:
     def snapshot(self) -> Snapshot:
         """A copy of the current state (also counts as a poll for the registry)."""
         self.last_polled = time.monotonic()  # touch(), without a call: the live channel takes 30 a second
+        return self._snapshot()
+
+    def _snapshot(self) -> Snapshot:
+        """``snapshot()`` without counting as a poll."""
         with self._condition:
             published = self._published_locked()
             # Read in place, not copied.

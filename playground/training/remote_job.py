@@ -9,7 +9,7 @@ import numpy as np
 from playground.data.points import Dataset
 from playground.spec import RunSpec
 from playground.training.job_api import PUBLISHED, JobApi
-from playground.training.snapshot import Status
+from playground.training.snapshot import Snapshot, Status
 
 SNAPSHOT_STATE = (*PUBLISHED, "epochs_per_second")  # what of the mirror a snapshot copies
 WORKER_DIED = ("the training worker process stopped unexpectedly (killed, or out of memory); the server started "
@@ -31,6 +31,7 @@ class RemoteJob(JobApi):
                        "weights_encoded": None, "grids_encoded": None}
         # The history's columns for the live views, and how many are filled (History.columns).
         self._columns: tuple[np.ndarray | None, int] = (np.empty((5, 0), dtype=np.float32), 0)
+        self._staged: Snapshot | None = None  # see staged_snapshot
 
     # ---- controls: sent to the worker; the status a page reads at once is set here too ---------------------
     def _call(self, method: str, *args, **options) -> None:
@@ -125,6 +126,12 @@ class RemoteJob(JobApi):
     def _published_locked(self) -> dict:
         return {name: self._state[name] for name in SNAPSHOT_STATE}
 
+    def staged_snapshot(self) -> Snapshot | None:
+        """The state after the worker's last staged update (``worker_process.stageable``): a tick older than the
+        one after it in the same batch, which the live channel sends first, for the page to draw a tick before
+        the other. None before any. Not a poll of the job."""
+        return self._staged
+
     # ---- from the worker ----------------------------------------------------------------------------------
     def _apply(self, update: dict) -> None:
         """Take a worker's update into the mirror (on the pool's loop, or in the worker's reader thread)."""
@@ -143,8 +150,10 @@ class RemoteJob(JobApi):
                         state["status"] = Status(value)
                 elif name == "test_outputs":
                     state[name] = _frozen(value)
-                elif name not in ("id", "calls"):  # weights and probe: PackedArrays, read-only, kept as they came
+                elif name not in ("id", "calls", "staged"):  # weights, probe: PackedArrays, read-only, as they came
                     state[name] = value
+            if update.get("staged"):
+                self._staged = self._snapshot()
             self._condition.notify_all()
 
     def _keep_columns_locked(self, added: np.ndarray | None, count: int) -> None:

@@ -6,7 +6,8 @@ Messages from the web process (tuples, over a duplex pipe):
 ``("call", job_id, method, args, options, number)`` for the job's controls (numbered per job), ``("probe_inputs", job_id, inputs)``,
 ``("request", request_id, job_id, "model_file")``, ``("drop", job_id)`` and ``("exit",)``.
 To the web process: ``("updates", [update, ...])`` every ``publish_interval`` seconds (``PUBLISH_INTERVALS``), one update (a dict)
-per job whose state changed, holding only what changed (new history records with their float32 columns, weights,
+per job whose state changed (and, while a few run, every other tick with the last tick's updates first, marked
+``"staged"``: ``stageable``), holding only what changed (new history records with their float32 columns, weights,
 probes in half precision, both as ``PackedArrays``, with the live channel's encodings of them for the job's own
 network: what the live views send, made here rather than in the web process), and ``("reply", request_id, value,
 error)``. When the pipe closes (the web process ended) the worker exits.
@@ -28,9 +29,10 @@ from playground.training.snapshot import PackedArrays
 from playground.views.boundary import thumbnail_rows
 from playground.views.live_encoding import DrawnParts, drawn_parts, history_columns
 
-# Seconds between two batches of updates: 1/30 for a worker with a run or three (the live channel sends a message
-# per batch, up to 30 a second), 0.01 more per running job, at most 0.1 (a busy worker's runs change less often
-# each, and the web process takes every batch).
+# Seconds between two ticks of updates: 1/30 for a worker with a run or three (a page draws up to 30 states a
+# second; the live channel sends a message per batch, and at this pace a batch holds two ticks: ``stageable``),
+# 0.01 more per running job, at most 0.1 (a busy worker's runs change less often each, and the web process takes
+# every batch).
 PUBLISH_INTERVALS = (1 / 30, 0.01, 0.1)
 # A new job left idle this long gets its trainer built and compiled ahead of its first Play (when the worker has
 # none for its architecture): the student who settles on a network finds it ready. Not at once: a student
@@ -210,8 +212,9 @@ class Worker:
     def _publish_forever(self) -> None:
         interval = PUBLISH_INTERVALS[0]
         due = time.monotonic()
-        # Due-paced: a batch every interval, not an interval after each batch's work (the live channel sends
-        # one message per batch, at most 30 a second).
+        staged: list[dict] = []  # the last tick's updates, sent with this one's (``stageable``)
+        # Due-paced: a tick every interval, not an interval after each tick's work (the live channel sends one
+        # message per batch).
         while True:
             due += interval
             now = time.monotonic()
@@ -222,8 +225,14 @@ class Worker:
             try:
                 interval = publish_interval(self.pace_probes())
                 updates = self.updates()
-                if updates:
-                    self.send(("updates", updates))
+                if not staged and interval <= PUBLISH_INTERVALS[0] and stageable(updates):
+                    for update in updates:
+                        update["staged"] = True
+                    staged = updates
+                    continue
+                batch, staged = staged + updates, []
+                if batch:
+                    self.send(("updates", batch))
             except (BrokenPipeError, EOFError, OSError):
                 return
             except Exception:  # noqa: BLE001 - the publisher must outlive one bad pass
@@ -285,6 +294,14 @@ class Worker:
 
 def turn_slice(running: int, longest: float) -> float:
     return max(min(MIN_SLICE_SECONDS, longest), min(longest, TURN_CYCLE_SECONDS / max(1, running)))
+
+
+def stageable(updates: list[dict]) -> bool:
+    """Whether a tick's updates may wait for the next tick's, to go in one batch: only a run's progress (new
+    epochs, weights, probes), never a change of status (Play, Pause, an end), which goes at once. The web process
+    then reads, and the live channel sends, one batch for two ticks' states, and the page draws both, a tick apart
+    (``RemoteJob.staged_snapshot``): half the wake-ups and messages for as many pictures, one tick later."""
+    return bool(updates) and not any("status" in update or "message" in update for update in updates)
 
 
 def publish_interval(running: int) -> float:

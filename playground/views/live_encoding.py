@@ -64,15 +64,27 @@ class JsonDict(dict):
         return JsonDict, (dict(self),)
 
 
+class Frames(tuple):
+    """Messages within a message (the frames a page draws before it), each written by ``encode``."""
+
+    __slots__ = ()
+
+    @property
+    def json(self) -> str:
+        return "[" + ",".join(map(encode, self)) + "]"
+
+
 # ---- a message's JSON ------------------------------------------------------------------------------------------
 _JSON = json.JSONEncoder(separators=(",", ":"), allow_nan=False)  # one for all: json.dumps makes one a call
 _KEYS: dict[str, str] = {}  # the JSON of each key of a JsonDict part, with its colon (a handful of names)
+_WRITTEN = (JsonDict, Frames)  # the parts that write their own JSON
 
 
 def encode(message: dict) -> str:
     """Compact JSON; a NaN or infinite number (a diverged loss) becomes null, which the browser can parse. The
-    parts that carry their JSON (``JsonDict``: the frames' arrays as base64) are written as they are, last."""
-    written = {key: value.json for key, value in message.items() if isinstance(value, JsonDict)}
+    parts that carry their JSON (``JsonDict``: the frames' arrays as base64; ``Frames``) are written as they are,
+    last."""
+    written = {key: value.json for key, value in message.items() if isinstance(value, _WRITTEN)}
     if not written:
         return _compact(message)
     rest = _compact({key: value for key, value in message.items() if key not in written})

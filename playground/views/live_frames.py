@@ -4,8 +4,9 @@ run's snapshot since a connection's last message (``LiveFrames.next_message``), 
 
 One ``LiveFrames`` per session. The page's script thread sets its context at each page run (``set_context``:
 one immutable object, replaced at once); the live channel calls ``next_message(cursor)`` when the context's job
-or the context itself changed (``watch``), up to 30 times a second per open page, and twice a second besides,
-so a message that finds nothing new costs a snapshot and a few comparisons. The weights and the neuron and
+or the context itself changed (``watch``), up to 30 times a second per open page (15 while a training worker
+sends two ticks' states a batch: then a message carries the earlier state as a frame of its own), and twice a
+second besides, so a message that finds nothing new costs a snapshot and a few comparisons. The weights and the neuron and
 output grids it sends are the training worker's encodings of them when they are of the network the page draws
 (``DrawnParts.key``) as the worker draws them; otherwise they are encoded here, once per snapshot object (``is``),
 with their JSON text (``JsonDict``), and shared by every connection of the session.
@@ -25,7 +26,14 @@ import numpy as np
 
 from playground.training.snapshot import Snapshot, Status
 from playground.views.curves import METRIC_LABELS
-from playground.views.live_encoding import DrawnParts, HistoryColumns, JsonDict, added_columns, drawn_parts
+from playground.views.live_encoding import (
+    DrawnParts,
+    Frames,
+    HistoryColumns,
+    JsonDict,
+    added_columns,
+    drawn_parts,
+)
 
 STATUS_TEXT = {
     Status.IDLE: "Ready: press Play to train, or Step for one epoch.",
@@ -102,6 +110,7 @@ class Context:
     training: bool = False  # the page shows the run as training (its Pause button)
     note_source: Callable[[Snapshot], str] | None = None
     changes: object | None = None  # what calls listeners when the snapshots change (the job: JobApi.add_listener)
+    staged_source: Callable[[], Snapshot | None] | None = None  # the job's staged state (RemoteJob.staged_snapshot)
 
     @property
     def default_grids(self) -> bool:
@@ -150,7 +159,7 @@ class LiveFrames:
             snapshot_source=snapshot_source, scene_id=scene["scene_id"], parts=drawn_parts(spec, dataset),
             discretize=bool(scene.get("discretize")), colour_reference=reference,
             drawable=dataset.is_2d or plane is not None, training=training, note_source=note_source,
-            changes=changes)
+            changes=changes, staged_source=getattr(changes, "staged_snapshot", None))
         with self._watch_lock:
             old = self._context.changes if self._context is not None else None
             self._context = context
@@ -216,13 +225,30 @@ class LiveFrames:
     # ---- messages -------------------------------------------------------------------------------------------
     def next_message(self, cursor: dict) -> dict | None:
         """What is new since ``cursor`` (what this connection last got; updated in place): a full message when
-        the cursor is empty or of another scene or job, else only what changed; None when nothing did."""
+        the cursor is empty or of another scene or job, else only what changed; None when nothing did. When the
+        job has a staged state (``RemoteJob.staged_snapshot``) between the cursor and its current one, the
+        message first carries what is new up to it, as a frame of its own (``earlier``), which the page draws a
+        tick before the rest."""
         context = self._context
         if context is None:
             return None
         snapshot = context.snapshot_source()
         if snapshot is None:
             return None
+        earlier = None
+        if context.staged_source is not None and cursor.get("n"):
+            staged = context.staged_source()
+            if (staged is not None and staged is not cursor.get("staged") and staged.job_id == cursor.get("job")
+                    and cursor["n"] < len(staged.history) < len(snapshot.history)):
+                cursor["staged"] = staged
+                earlier = self._frame(context, staged, cursor)
+        message = self._frame(context, snapshot, cursor)
+        if earlier is not None and message is not None:
+            message["earlier"] = Frames((earlier,))
+        return message
+
+    def _frame(self, context: Context, snapshot: Snapshot, cursor: dict) -> dict | None:
+        """What of ``snapshot`` is new since ``cursor`` (updated in place), or None."""
         message: dict = {}
         if cursor.get("scene") != context.scene_id or cursor.get("job") != snapshot.job_id:
             cursor.clear()

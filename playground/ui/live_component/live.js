@@ -14,6 +14,10 @@
 // the entry point; dom.js, curve.js and views.js hold the rest (playground/ui/live_component.py joins them).
 
 const RECONNECT_TRIES = 3;
+// The frames of one message (`earlier` ones, then the message) are drawn this far apart at most and at least:
+// a share of the time since the message before, so that they spread until the next one.
+const MAX_FRAME_GAP_MS = 100;
+const MIN_FRAME_GAP_MS = 8;
 
 // ---- state on the parent element -----------------------------------------------------------------------------
 function stateOf(parentElement) {
@@ -22,6 +26,7 @@ function stateOf(parentElement) {
       root: null, scene: null, sceneId: null, jobId: null, ws: null, wsTries: 0, wsOpened: false, closed: false,
       cols: [[], [], [], [], []], curveCache: null, status: null, weights: null, grids: null, dirty: new Set(), raf: 0, frames: 0,
       triggered: null, resyncSentFor: null, ticket: null, retry: 0, pageFrame: null,
+      pending: [], pendingTimer: 0, lastMessageAt: 0,
     };
   }
   return parentElement.__pgLive;
@@ -55,6 +60,44 @@ function accept(state, message) {
   if (message.weights) { state.weights = message.weights; state.dirty.add("weights"); }
   if (message.grids) { state.grids = message.grids; state.dirty.add("grids"); }
   schedule(state);
+}
+
+// A message may carry the frames to draw before it (`earlier`: a training worker's states a tick apart, which
+// the server sends together, one message for two pictures): the first is drawn at once, the next ones spread
+// over the time until the next message. A message that arrives meanwhile draws what is left first, in order.
+function play(state, message) {
+  flushPending(state);
+  const now = performance.now();
+  const since = state.lastMessageAt ? now - state.lastMessageAt : 0;
+  state.lastMessageAt = now;
+  const earlier = message.earlier;
+  if (!Array.isArray(earlier) || !earlier.length) { accept(state, message); return; }
+  delete message.earlier;
+  const frames = [...earlier, message];
+  const gap = Math.min(MAX_FRAME_GAP_MS, Math.max(MIN_FRAME_GAP_MS, since / frames.length));
+  accept(state, frames[0]);
+  state.pending = frames.slice(1);
+  const next = () => {
+    state.pendingTimer = 0;
+    const frame = state.pending.shift();
+    if (frame) accept(state, frame);
+    if (state.pending.length) state.pendingTimer = setTimeout(next, gap);
+  };
+  state.pendingTimer = setTimeout(next, gap);
+}
+
+function flushPending(state) {
+  clearTimeout(state.pendingTimer);
+  state.pendingTimer = 0;
+  const pending = state.pending;
+  state.pending = [];
+  for (const frame of pending) accept(state, frame);
+}
+
+function dropPending(state) {  // a page frame replaced them (a full one; the channel is asked for one too)
+  clearTimeout(state.pendingTimer);
+  state.pendingTimer = 0;
+  state.pending = [];
 }
 
 function appendColumns(state, columns) {  // {length: n, data: base64 of five float32 columns of n records}
@@ -103,7 +146,7 @@ function connect(state) {
   ws.onmessage = event => {
     let message;
     try { message = JSON.parse(event.data); } catch { return; }
-    accept(state, message);
+    if (message) play(state, message);
   };
   ws.onclose = event => {
     if (state.ws !== ws) return;
@@ -157,7 +200,10 @@ export default function (component) {
     // channel is ahead in the same run.
     const drawn = state.cols[0].length;
     const behind = frame.job_id === state.jobId && (frame.history_columns?.length ?? 0) < drawn;
-    if (!behind || frame.scene_id !== state.sceneId) accept(state, frame);
+    if (!behind || frame.scene_id !== state.sceneId) {
+      dropPending(state);
+      accept(state, frame);
+    }
   }
   // New views, or a new page frame: ask the channel for a full message. Which came first, a page frame or the
   // channel's last message, is not known: the channel may have said "Paused" before this frame (taken while
@@ -184,6 +230,7 @@ export default function (component) {
   return () => {  // at unmount only
     state.closed = true;
     clearTimeout(state.retry);
+    clearTimeout(state.pendingTimer);
     if (state.ws) { const old = state.ws; state.ws = null; old.close(); }
     if (state.raf) cancelAnimationFrame(state.raf);
     delete parentElement.__pgLive;
