@@ -141,9 +141,11 @@ def test_a_message_with_two_states_of_the_run_draws_both_one_after_the_other(pag
     messages = page.evaluate("() => window.__channelEpochs")[received:]
     pause(page)
     paired = [epochs for epochs in messages if len(epochs) == 2]
-    assert len(paired) >= len(messages) // 2, f"{len(paired)} of {len(messages)} messages carry two states"
+    # About 15 a second; a busy machine may skip a tick now and then.
+    assert len(paired) >= 10 and len(paired) >= len(messages) // 2, f"{len(paired)} of {len(messages)} paired"
     drawn = [epochs for epochs in paired[:-1] if set(epochs) <= shown]  # the last one may still be drawing
-    assert len(drawn) >= 0.8 * (len(paired) - 1), f"both states drawn for {len(drawn)} of {len(paired) - 1}"
+    # Drawn a share of the message interval apart (20 ms at least): most pairs are seen in two animation frames.
+    assert len(drawn) >= 0.6 * (len(paired) - 1), f"both states drawn for {len(drawn)} of {len(paired) - 1}"
 
 
 def test_pause_freezes_and_step_adds_exactly_one_epoch(page, app_url):

@@ -596,3 +596,26 @@ def test_a_staged_state_between_the_cursor_and_the_current_one_goes_first_as_a_f
     source.snapshot = snapshot_of([record(epoch) for epoch in range(9)], staged_weights, new_probe)
     assert "earlier" not in frames.next_message(cursor)
     assert "earlier" not in frames.next_message({})  # a full message: the whole history at once
+
+
+def test_a_run_that_paused_after_its_staged_state_shows_training_then_paused_and_a_new_scene_gets_it_all():
+    spec, dataset, scene, sizes, frames, source = setup()
+    job = StagedJob()
+    frames.set_context(source, spec, dataset, scene, training=True, changes=job)
+    source.snapshot = snapshot_of([record(0), record(1)])
+    cursor = {}
+    frames.next_message(cursor)
+    job.staged = snapshot_of([record(epoch) for epoch in range(3)])
+    source.snapshot = snapshot_of([record(epoch) for epoch in range(4)], status=Status.PAUSED)
+    message = frames.next_message(cursor)
+    (earlier,) = message["earlier"]
+    assert earlier["status"]["training"] and earlier["status"]["line"].startswith("Training")
+    assert not message["status"]["training"] and message["status"]["line"] == "Paused."
+    assert message["status"]["ended"] and "ended" not in earlier["status"]
+    # A page run with another scene: one full message, no earlier frame (the cursor is of the old scene).
+    other = build_scene(spec, dataset, training=True, discretize=True)
+    frames.set_context(source, spec, dataset, other, training=True, changes=job)
+    job.staged = snapshot_of([record(epoch) for epoch in range(5)])
+    source.snapshot = snapshot_of([record(epoch) for epoch in range(6)])
+    message = frames.next_message(cursor)
+    assert message["full"] and "earlier" not in message and len(history_of(message)) == 6

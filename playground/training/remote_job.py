@@ -127,9 +127,9 @@ class RemoteJob(JobApi):
         return {name: self._state[name] for name in SNAPSHOT_STATE}
 
     def staged_snapshot(self) -> Snapshot | None:
-        """The state after the worker's last staged update (``worker_process.stageable``): a tick older than the
-        one after it in the same batch, which the live channel sends first, for the page to draw a tick before
-        the other. None before any. Not a poll of the job."""
+        """The state after the worker's last staged update (``worker_process.stageable``), None before any. Right
+        after its batch, a tick older than the current state: the live channel then sends it first, for the page
+        to draw a tick before the other (later, the channel's cursor is past it). Not a poll of the job."""
         return self._staged
 
     # ---- from the worker ----------------------------------------------------------------------------------

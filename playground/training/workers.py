@@ -38,7 +38,9 @@ from playground.training.turns import DEFAULT_SLICE_SECONDS
 
 _LOG = logging.getLogger(__name__)
 WORKERS_VARIABLE = "PLAYGROUND_WORKERS"
-READ_BYTES = 1 << 16  # the most one read on the server's loop takes from a worker's pipe (a batch: up to ~40 KB)
+# The most one read on the server's loop takes from a worker's pipe, as much as the pipe holds (a batch: ~20 KB a
+# tick of a job, two ticks while a few run; a larger one takes two reads or more).
+READ_BYTES = 1 << 16
 
 
 def worker_count() -> int:

@@ -41,7 +41,9 @@ CLOSE_ENDED = 4410
 XSRF_COOKIE = "_streamlit_xsrf"
 CHANNEL_SWITCH = "PLAYGROUND_LIVE_CHANNEL"
 # The whole server's budget of messages a second, shared by the open channels; each channel gets between
-# MIN_RATE and MAX_RATE (about the refresh rate a student notices; TensorFlow Playground draws ~54 a second).
+# MIN_RATE and MAX_RATE (about the refresh rate a student notices; TensorFlow Playground draws ~54 a second). A
+# message may carry two of a run's states (``LiveFrames.next_message``'s earlier frame): 15 messages a second
+# then draw 30 pictures.
 SERVER_MESSAGES_PER_SECOND = 900
 MAX_RATE = 30.0
 MIN_RATE = 2.0

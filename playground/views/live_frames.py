@@ -236,15 +236,16 @@ class LiveFrames:
         if snapshot is None:
             return None
         earlier = None
-        if context.staged_source is not None and cursor.get("n"):
+        if context.staged_source is not None and cursor.get("n") and cursor.get("scene") == context.scene_id:
             staged = context.staged_source()
-            if (staged is not None and staged is not cursor.get("staged") and staged.job_id == cursor.get("job")
+            # Only between what this connection has and the current state (once sent, the cursor is past it).
+            if (staged is not None and staged.job_id == cursor.get("job")
                     and cursor["n"] < len(staged.history) < len(snapshot.history)):
-                cursor["staged"] = staged
                 earlier = self._frame(context, staged, cursor)
         message = self._frame(context, snapshot, cursor)
-        if earlier is not None and message is not None:
-            message["earlier"] = Frames((earlier,))
+        if earlier is None or message is None:
+            return message or earlier
+        message["earlier"] = Frames((earlier,))
         return message
 
     def _frame(self, context: Context, snapshot: Snapshot, cursor: dict) -> dict | None:

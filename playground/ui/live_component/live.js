@@ -16,8 +16,9 @@
 const RECONNECT_TRIES = 3;
 // The frames of one message (`earlier` ones, then the message) are drawn this far apart at most and at least:
 // a share of the time since the message before, so that they spread until the next one.
+// At least one animation frame (60 Hz) apart, or the first would never be seen.
 const MAX_FRAME_GAP_MS = 100;
-const MIN_FRAME_GAP_MS = 8;
+const MIN_FRAME_GAP_MS = 20;
 
 // ---- state on the parent element -----------------------------------------------------------------------------
 function stateOf(parentElement) {
@@ -92,12 +93,6 @@ function flushPending(state) {
   const pending = state.pending;
   state.pending = [];
   for (const frame of pending) accept(state, frame);
-}
-
-function dropPending(state) {  // a page frame replaced them (a full one; the channel is asked for one too)
-  clearTimeout(state.pendingTimer);
-  state.pendingTimer = 0;
-  state.pending = [];
 }
 
 function appendColumns(state, columns) {  // {length: n, data: base64 of five float32 columns of n records}
@@ -198,12 +193,10 @@ export default function (component) {
     state.pageFrame = frame;
     // The page's own frame (a full one, taken at this page run): newer than what the channel drew unless the
     // channel is ahead in the same run.
+    flushPending(state);  // the channel's frames of its last message, drawn now: they count as drawn below
     const drawn = state.cols[0].length;
     const behind = frame.job_id === state.jobId && (frame.history_columns?.length ?? 0) < drawn;
-    if (!behind || frame.scene_id !== state.sceneId) {
-      dropPending(state);
-      accept(state, frame);
-    }
+    if (!behind || frame.scene_id !== state.sceneId) accept(state, frame);
   }
   // New views, or a new page frame: ask the channel for a full message. Which came first, a page frame or the
   // channel's last message, is not known: the channel may have said "Paused" before this frame (taken while
