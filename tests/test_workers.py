@@ -371,6 +371,8 @@ def test_a_runs_progress_waits_a_tick_and_goes_with_the_next_while_a_change_of_s
     assert Status.RUNNING in statuses and statuses[-1] == Status.STOPPED
     records = [record["epoch"] for batch in updates for update in batch for record in update.get("history", ())]
     assert records == list(range(len(records)))  # every epoch once, in order
+    first = next(update for batch in updates for update in batch if update.get("history"))
+    assert not first.get("staged")  # Play's first epochs go at once
 
 
 def test_a_staged_update_leaves_the_state_it_made_for_the_live_channel_and_is_no_poll():

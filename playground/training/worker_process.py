@@ -213,6 +213,7 @@ class Worker:
         interval = PUBLISH_INTERVALS[0]
         due = time.monotonic()
         staged: list[dict] = []  # the last tick's updates, sent with this one's (``stageable``)
+        eager = True  # the last batch changed a status: the progress after it goes at once (Play's first epoch)
         # Due-paced: a tick every interval, not an interval after each tick's work (the live channel sends one
         # message per batch).
         while True:
@@ -225,13 +226,14 @@ class Worker:
             try:
                 interval = publish_interval(self.pace_probes())
                 updates = self.updates()
-                if not staged and interval <= PUBLISH_INTERVALS[0] and stageable(updates):
+                if not staged and not eager and interval <= PUBLISH_INTERVALS[0] and stageable(updates):
                     for update in updates:
                         update["staged"] = True
                     staged = updates
                     continue
                 batch, staged = staged + updates, []
                 if batch:
+                    eager = any("status" in update for update in batch)
                     self.send(("updates", batch))
             except (BrokenPipeError, EOFError, OSError):
                 return
@@ -298,7 +300,8 @@ def turn_slice(running: int, longest: float) -> float:
 
 def stageable(updates: list[dict]) -> bool:
     """Whether a tick's updates may wait for the next tick's, to go in one batch: only a run's progress (new
-    epochs, weights, probes), never a change of status (Play, Pause, an end), which goes at once. The web process
+    epochs, weights, probes), never a change of status (Play, Pause, an end), which goes at once, as does the
+    progress in the tick after it (the first epoch after Play: ``_publish_forever``). The web process
     then reads, and the live channel sends, one batch for two ticks' states, and the page draws both, a tick apart
     (``RemoteJob.staged_snapshot``): half the wake-ups and messages for as many pictures, one tick later."""
     return bool(updates) and not any("status" in update or "message" in update for update in updates)
