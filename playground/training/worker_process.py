@@ -5,12 +5,13 @@ Messages from the web process (tuples, over a duplex pipe):
 ``("create", job_id, spec_json, dataset, probe_inputs, weights_interval, probe_interval)``,
 ``("call", job_id, method, args, options, number)`` for the job's controls (numbered per job), ``("probe_inputs", job_id, inputs)``,
 ``("request", request_id, job_id, "model_file")``, ``("drop", job_id)`` and ``("exit",)``.
-To the web process: ``("updates", [update, ...])`` every ``publish_interval`` seconds (``PUBLISH_INTERVALS``), one update (a dict)
-per job whose state changed (while a few run, a tick of progress only waits for the next one, and goes first in
-its batch, marked ``"staged"``: ``stageable``), holding only what changed (new history records with their float32 columns, weights,
-probes in half precision, both as ``PackedArrays``, with the live channel's encodings of them for the job's own
-network: what the live views send, made here rather than in the web process), and ``("reply", request_id, value,
-error)``. When the pipe closes (the web process ended) the worker exits.
+To the web process: ``("updates", [update, ...])`` every ``publish_interval`` seconds (``PUBLISH_INTERVALS``),
+one update (a dict) per job whose state changed, holding only what changed: new history records with their
+float32 columns, weights, probes in half precision, both as ``PackedArrays``, with the live channel's encodings
+of them for the job's own network (what the live views send, made here rather than in the web process). While a
+few jobs run, a tick of progress waits for the next one and goes first in its batch, marked ``"staged"``
+(``stageable``). And ``("reply", request_id, value, error)``. When the pipe closes (the web process ended) the
+worker exits.
 """
 
 from __future__ import annotations

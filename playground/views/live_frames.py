@@ -6,10 +6,10 @@ One ``LiveFrames`` per session. The page's script thread sets its context at eac
 one immutable object, replaced at once); the live channel calls ``next_message(cursor)`` when the context's job
 or the context itself changed (``watch``), up to 30 times a second per open page (15 while a training worker
 sends two ticks' states a batch: then a message carries the earlier state as a frame of its own), and twice a
-second besides, so a message that finds nothing new costs a snapshot and a few comparisons. The weights and the neuron and
-output grids it sends are the training worker's encodings of them when they are of the network the page draws
-(``DrawnParts.key``) as the worker draws them; otherwise they are encoded here, once per snapshot object (``is``),
-with their JSON text (``JsonDict``), and shared by every connection of the session.
+second besides, so a message that finds nothing new costs a snapshot and a few comparisons. The weights and the
+neuron and output grids it sends are the training worker's encodings of them when they are of the network the
+page draws (``DrawnParts.key``) as the worker draws them; otherwise they are encoded here, once per snapshot
+object (``is``), with their JSON text (``JsonDict``), and shared by every connection of the session.
 
 The encodings of the arrays: ``live_encoding``.
 """

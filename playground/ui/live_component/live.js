@@ -14,9 +14,9 @@
 // the entry point; dom.js, curve.js and views.js hold the rest (playground/ui/live_component.py joins them).
 
 const RECONNECT_TRIES = 3;
-// The frames of one message (`earlier` ones, then the message) are drawn this far apart at most and at least:
-// a share of the time since the message before, so that they spread until the next one.
-// At least one animation frame (60 Hz) apart, or the first would never be seen.
+// The frames of one message (`earlier` ones, then the message) are drawn a share of the time since the message
+// before apart, so that they spread until the next one: at most this much, and at least one animation frame
+// (60 Hz), or the first would never be seen.
 const MAX_FRAME_GAP_MS = 100;
 const MIN_FRAME_GAP_MS = 20;
 
